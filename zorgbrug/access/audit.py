@@ -1,0 +1,75 @@
+"""Writing the audit log. The request context (address, path) comes from middleware."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+
+from zorgbrug.access.models import AuditEvent
+
+_request_ctx: contextvars.ContextVar[tuple[str | None, str] | None] = contextvars.ContextVar(
+    "zorgbrug_audit_request", default=None
+)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # Only REMOTE_ADDR: X-Forwarded-For is trivially forged unless a proxy sets it, and
+    # the deployment's proxy can rewrite REMOTE_ADDR instead.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class AuditContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _request_ctx.set((client_ip(request), request.path[:300]))
+        try:
+            return self.get_response(request)
+        finally:
+            _request_ctx.reset(token)
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_label: str = "",
+    network_id: int | None = None,
+    organisation_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    ctx = _request_ctx.get()
+    if obj is not None and organisation_id is None:
+        # Most records belong to one organisation; the coordinators of its networks read it.
+        from zorgbrug.network.models import Organisation
+
+        if isinstance(obj, Organisation):
+            organisation_id = obj.pk
+        else:
+            organisation_id = getattr(obj, "organisation_id", None)
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_label = object_label or str(obj)[:200]
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent.objects.create(
+        actor=actor if authenticated else None,
+        actor_label=(getattr(actor, "email", "") if authenticated else "anonymous"),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_label=object_label[:200],
+        network_id=network_id,
+        organisation_id=organisation_id,
+        ip_address=ctx[0] if ctx else None,
+        path=ctx[1] if ctx else "",
+        detail=detail or {},
+    )

@@ -1,0 +1,210 @@
+"""The one place that decides which rows a user may see or change.
+
+Every view, API endpoint, export and background task that returns organisation data or
+personal data asks this module for its queryset. Nothing else filters by organisation.
+
+Rules (issue 2; later domains add their own functions here):
+- a user acts through active memberships (user × organisation × role);
+- a *coordinator* membership at an organisation that is the coordinator partner of a
+  network makes the user a coordinator of that network: they see and manage every
+  partner organisation of it, with its sites, contacts, staff and invitations;
+- every member sees their own organisations, their sites, contacts and colleagues;
+- researchers see networks (for aggregated figures), never staff or personal data of
+  other organisations;
+- superusers use the Django admin; in the application they are treated like anyone else,
+  so that a leak cannot hide behind a superuser account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from zorgbrug.network.models import (
+    Contact,
+    Membership,
+    Network,
+    Organisation,
+    Partner,
+    Site,
+    StaffRole,
+)
+
+if TYPE_CHECKING:
+    from zorgbrug.access.models import AuditEvent, Invitation
+
+M = TypeVar("M", bound=Model)
+
+_CACHE_ATTR = "_zorgbrug_actor"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """What a user may act as: computed once per request from their memberships."""
+
+    user_id: int | None
+    roles_by_org: dict[int, frozenset[str]] = field(default_factory=dict)
+    network_ids: frozenset[int] = frozenset()
+    coordinated_network_ids: frozenset[int] = frozenset()
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def organisation_ids(self) -> frozenset[int]:
+        return frozenset(self.roles_by_org)
+
+    def organisation_ids_with(self, *roles: str) -> frozenset[int]:
+        return frozenset(org for org, r in self.roles_by_org.items() if r & set(roles))
+
+    @property
+    def roles(self) -> frozenset[str]:
+        out: set[str] = set()
+        for r in self.roles_by_org.values():
+            out |= r
+        return frozenset(out)
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    def coordinates(self, network_id: int) -> bool:
+        return network_id in self.coordinated_network_ids
+
+
+ANONYMOUS = Actor(user_id=None)
+
+
+def actor_for(user: Any) -> Actor:
+    """The user's Actor, cached on the user object for the rest of the request."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ANONYMOUS
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    roles: dict[int, set[str]] = {}
+    for org_id, role in Membership.objects.filter(
+        user_id=user.pk, is_active=True
+    ).values_list("organisation_id", "role"):
+        roles.setdefault(org_id, set()).add(role)
+    coordinator_orgs = [o for o, r in roles.items() if StaffRole.COORDINATOR in r]
+    partner_rows = Partner.objects.filter(organisation_id__in=roles.keys()).values_list(
+        "network_id", "organisation_id", "is_coordinator"
+    )
+    network_ids: set[int] = set()
+    coordinated: set[int] = set()
+    for network_id, org_id, is_coordinator in partner_rows:
+        network_ids.add(network_id)
+        if is_coordinator and org_id in coordinator_orgs:
+            coordinated.add(network_id)
+    actor = Actor(
+        user_id=user.pk,
+        roles_by_org={k: frozenset(v) for k, v in roles.items()},
+        network_ids=frozenset(network_ids),
+        coordinated_network_ids=frozenset(coordinated),
+    )
+    setattr(user, _CACHE_ATTR, actor)
+    return actor
+
+
+def forget(user: Any) -> None:
+    """Drop the cached Actor (after memberships changed within the same request)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+# --- Networks and partners ------------------------------------------------------------
+
+def networks(user: Any, *, manage: bool = False) -> QuerySet[Network]:
+    actor = actor_for(user)
+    ids = actor.coordinated_network_ids if manage else actor.network_ids
+    return Network.objects.filter(pk__in=ids)
+
+
+def _managed_org_ids_q(actor: Actor) -> Q:
+    return Q(partnerships__network_id__in=actor.coordinated_network_ids)
+
+
+def organisations(user: Any, *, manage: bool = False) -> QuerySet[Organisation]:
+    """Organisations the user may see (their own, and every partner of a network they
+    coordinate) or, with manage=True, change (partners of networks they coordinate)."""
+    actor = actor_for(user)
+    if not actor.is_authenticated:
+        return Organisation.objects.none()
+    q = _managed_org_ids_q(actor)
+    if not manage:
+        q |= Q(pk__in=actor.organisation_ids)
+    return Organisation.objects.filter(q).distinct()
+
+
+def partners(user: Any, *, manage: bool = False) -> QuerySet[Partner]:
+    """Partner rows: a network's partner list is visible to everyone in that network
+    (organisation names and roles are not personal data), changeable by its coordinators."""
+    actor = actor_for(user)
+    ids = actor.coordinated_network_ids if manage else actor.network_ids
+    return Partner.objects.filter(network_id__in=ids)
+
+
+def sites(user: Any, *, manage: bool = False) -> QuerySet[Site]:
+    return Site.objects.filter(organisation__in=organisations(user, manage=manage).values("pk"))
+
+
+def contacts(user: Any, *, manage: bool = False) -> QuerySet[Contact]:
+    return Contact.objects.filter(
+        organisation__in=organisations(user, manage=manage).values("pk")
+    )
+
+
+def memberships(user: Any, *, manage: bool = False) -> QuerySet[Membership]:
+    """Staff lists: colleagues of one's own organisations; all staff for coordinators."""
+    return Membership.objects.filter(
+        organisation__in=organisations(user, manage=manage).values("pk")
+    )
+
+
+def invitations(user: Any) -> QuerySet[Invitation]:
+    from zorgbrug.access.models import Invitation
+
+    return Invitation.objects.filter(
+        organisation__in=organisations(user, manage=True).values("pk")
+    )
+
+
+def audit_events(user: Any) -> QuerySet[AuditEvent]:
+    """Coordinators read the audit log of the networks they coordinate."""
+    from zorgbrug.access.models import AuditEvent
+
+    actor = actor_for(user)
+    if not actor.coordinated_network_ids:
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(
+        Q(network_id__in=actor.coordinated_network_ids)
+        | Q(organisation__partnerships__network_id__in=actor.coordinated_network_ids)
+    ).distinct()
+
+
+# --- Helpers --------------------------------------------------------------------------
+
+def get_or_404(queryset: QuerySet[M], **lookup: Any) -> M:
+    """Fetch one row from an already scoped queryset; out of scope looks like not found."""
+    try:
+        return queryset.get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def require(condition: bool) -> None:
+    if not condition:
+        raise PermissionDenied
+
+
+def can_manage_network(user: Any, network: Network) -> bool:
+    return actor_for(user).coordinates(network.pk)
+
+
+def can_manage_organisation(user: Any, organisation: Organisation) -> bool:
+    return organisations(user, manage=True).filter(pk=organisation.pk).exists()

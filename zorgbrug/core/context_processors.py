@@ -1,0 +1,33 @@
+"""Navigation for the layout: what the logged-in user may open, by role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import get_language_bidi
+from django.utils.translation import gettext_lazy as _
+
+from zorgbrug.access import scoping
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    items: list[dict[str, Any]] = []
+    actor = scoping.actor_for(user)
+    if actor.is_authenticated:
+        items.append({"label": _("Home"), "url": reverse("core:home"), "key": "home"})
+        if actor.coordinated_network_ids:
+            items.append({"label": _("Network"), "url": reverse("network:network_list"),
+                          "key": "network"})
+        if actor.organisation_ids:
+            items.append({"label": _("My organisation"),
+                          "url": reverse("network:my_organisations"), "key": "organisation"})
+        items.append({"label": _("Account"), "url": reverse("access:account"), "key": "account"})
+    return {
+        "nav_items": items,
+        "is_rtl": get_language_bidi(),
+        "staff_languages": settings.STAFF_LANGUAGES,
+    }

@@ -1,0 +1,19 @@
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
+
+from zorgbrug.demo.loader import load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo region (two networks, one log-in per role). Idempotent; DEBUG only."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            result = load_demo()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo loaded: {result['networks']} networks, {result['organisations']} "
+            f"organisations. Log-ins: {', '.join(result['users'])}"))

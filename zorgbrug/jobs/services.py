@@ -1,0 +1,112 @@
+"""Starting and running background jobs.
+
+One mechanism for all long work. `job_enqueue` stores a Job row and, once the transaction
+commits, hands its id to the configured backend:
+- "celery": a Celery task on Redis; workers may run on other machines (production);
+- "thread": a daemon thread in this process (the embedded local default);
+- "inline": run at once in this thread (tests).
+Whoever runs it first claims it by compare-and-set on its state, so a job delivered twice
+(a retried Celery message, a restarted worker) runs once.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import traceback
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+
+from zorgbrug.jobs import registry
+from zorgbrug.jobs.models import Job, JobState
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+
+
+def job_enqueue(*, kind: str, title: str, params: dict[str, Any] | None = None,
+                user: Any = None) -> Job:
+    registry.get(kind)  # fail now, not in the worker, for an unknown kind
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    job = Job.objects.create(kind=kind, title=title[:200], params=params or {},
+                             created_by=user if getattr(user, "pk", None) else None,
+                             language=language)
+    transaction.on_commit(lambda: dispatch(job.pk))
+    return job
+
+
+def dispatch(job_id: Any) -> None:
+    backend = settings.JOBS_BACKEND
+    if backend == "celery":
+        from zorgbrug.jobs.tasks import run_job_task
+
+        run_job_task.delay(str(job_id))
+    elif backend == "thread":
+        thread = threading.Thread(target=_run_in_thread, args=(job_id,), daemon=True,
+                                  name=f"job-{job_id}")
+        thread.start()
+    elif backend == "inline":
+        job_run(job_id=job_id)
+    else:
+        raise ValueError(f"Unknown JOBS_BACKEND {backend!r}")
+
+
+def _run_in_thread(job_id: Any) -> None:
+    try:
+        job_run(job_id=job_id)
+    finally:
+        close_old_connections()
+
+
+def _claim(job_id: Any) -> bool:
+    claimed = Job.objects.filter(pk=job_id, state=JobState.PENDING).update(
+        state=JobState.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1,
+        worker=f"{socket.gethostname()}:{threading.get_ident()}"[:200],
+    )
+    return claimed == 1
+
+
+def job_run(*, job_id: Any) -> Job | None:
+    """Claim and run one job; returns it, or None when another worker had it already."""
+    if not _claim(job_id):
+        return None
+    job = Job.objects.get(pk=job_id)
+    func = registry.get(job.kind)
+
+    def progress(done: int, total: int, message: str = "") -> None:
+        Job.objects.filter(pk=job.pk).update(progress_done=max(0, done),
+                                             progress_total=max(0, total),
+                                             message=str(message)[:300])
+
+    with translation.override(job.language):
+        try:
+            result = func(progress=progress, **job.params)
+        except registry.TRANSIENT_ERRORS as exc:
+            if job.attempts < MAX_ATTEMPTS:
+                Job.objects.filter(pk=job.pk).update(state=JobState.PENDING,
+                                                     message=str(exc)[:300])
+                raise
+            _fail(job, exc)
+            return Job.objects.get(pk=job.pk)
+        except Exception as exc:
+            log.exception("job %s (%s) failed", job.pk, job.kind)
+            _fail(job, exc)
+            return Job.objects.get(pk=job.pk)
+    Job.objects.filter(pk=job.pk).update(state=JobState.DONE, result=result or {},
+                                         finished_at=timezone.now(), error="")
+    return Job.objects.get(pk=job.pk)
+
+
+def _fail(job: Job, exc: BaseException) -> None:
+    user_message = getattr(exc, "user_message", None) or str(exc)
+    Job.objects.filter(pk=job.pk).update(
+        state=JobState.FAILED, finished_at=timezone.now(), message=str(user_message)[:300],
+        error="".join(traceback.format_exception(exc))[-5000:],
+        result=getattr(exc, "job_result", None) or {},
+    )
