@@ -25,7 +25,7 @@ from zorgbrug.access.forms import (
     ProfileForm,
 )
 from zorgbrug.access.models import ApiToken
-from zorgbrug.core.forms import apply_errors
+from zorgbrug.core.forms import apply_errors, post_data
 
 
 def _activate_user_language(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -105,7 +105,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         messages.info(request, _("You already have an account: log in, then open the "
                                  "invitation link again."))
         return redirect(f"{reverse_lazy('access:login')}?next={request.path}")
-    form = InvitationAcceptForm(request.POST or None, needs_password=needs_password,
+    form = InvitationAcceptForm(post_data(request), needs_password=needs_password,
                                 initial={"full_name": invitation.full_name})
     if request.method == "POST" and form.is_valid():
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.http import HttpRequest, QueryDict
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 
@@ -21,3 +22,8 @@ def apply_errors(form: forms.BaseForm, exc: ValidationError,
         form.add_error(password_field, exc.messages)
     else:
         form.add_error(None, exc.messages)
+
+
+def post_data(request: HttpRequest) -> QueryDict | None:
+    """The POST data to bind a form to, or None for a GET (an empty POST still binds)."""
+    return request.POST if request.method == "POST" else None

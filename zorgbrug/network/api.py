@@ -58,14 +58,13 @@ class OrganisationCreateSerializer(serializers.Serializer):
     network = serializers.SlugField(help_text="Slug of a network you coordinate.")
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=OrganisationKind.choices)
-    provider_kind = serializers.ChoiceField(choices=ProviderKind.choices, required=False,
-                                            default="")
+    provider_kind = serializers.ChoiceField(choices=ProviderKind.choices, required=False)
     roles = serializers.ListField(child=serializers.ChoiceField(choices=PartnerRole.choices),
                                   allow_empty=False)
     kbo_number = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
-    phone = serializers.CharField(required=False, allow_blank=True, default="")
-    website = serializers.URLField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True)
+    website = serializers.URLField(required=False, allow_blank=True)
 
 
 class SiteSerializer(serializers.ModelSerializer):

@@ -24,12 +24,15 @@ class OrganisationForm(forms.ModelForm):
         label=_("Roles in this network"), choices=PartnerRole.choices,
         widget=forms.CheckboxSelectMultiple, required=True,
     )
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+    kbo_number = forms.CharField(label=_("enterprise number (KBO)"), required=False,
+                                 max_length=20, help_text=_("10 digits, e.g. 0123.456.749"),
+                                 widget=forms.TextInput(attrs={"inputmode": "numeric"}))
 
     class Meta:
         model = Organisation
         fields = ["name", "kbo_number", "kind", "provider_kind", "email", "phone", "website"]
-        widgets = {"kbo_number": forms.TextInput(attrs={"inputmode": "numeric"}),
-                   "phone": forms.TextInput(attrs={"type": "tel"})}
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel"})}
 
     def __init__(self, *args: Any, with_roles: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -67,17 +67,19 @@ def parse_postcodes(data: bytes | str) -> list[PostcodeRow]:
     reader.fieldnames = header
     rows: list[PostcodeRow] = []
     errors: list[RowError] = []
-    seen: set[tuple[str, str]] = set()
+    seen: dict[tuple[str, str], PostcodeRow] = {}
     for index, raw in enumerate(reader, start=2):
         if None in raw:
             errors.append(RowError(index, _("too many fields")))
             continue
-        code = (raw.get("postal") or "").strip()
+        # Merged municipalities list several codes in one cell: "2870,2890".
+        codes = [c.strip() for c in (raw.get("postal") or "").split(",")]
         name = (raw.get("name") or "").strip()
         problems = []
-        if not (len(code) == 4 and code.isdigit() and code[0] != "0"):
-            problems.append(_("postcode %(code)r is not a Belgian postcode (4 digits)")
-                            % {"code": code})
+        for code in codes:
+            if not (len(code) == 4 and code.isdigit() and code[0] != "0"):
+                problems.append(_("postcode %(code)r is not a Belgian postcode (4 digits)")
+                                % {"code": code})
         if not name:
             problems.append(_("the place name is empty"))
         lat = _decimal(raw.get("lat") or "", -90, 90)
@@ -88,14 +90,21 @@ def parse_postcodes(data: bytes | str) -> list[PostcodeRow]:
         if lng is None:
             problems.append(_("longitude %(value)r is not a number between -180 and 180")
                             % {"value": raw.get("lng")})
-        if (code, name.lower()) in seen:
-            problems.append(_("%(code)s %(name)s appears twice") % {"code": code, "name": name})
-        seen.add((code, name.lower()))
         if problems:
             errors.extend(RowError(index, p) for p in problems)
             continue
         assert lat is not None and lng is not None
-        rows.append(PostcodeRow(code, name, lat, lng, (raw.get("province") or "").strip()))
+        for code in codes:
+            row = PostcodeRow(code, name, lat, lng, (raw.get("province") or "").strip())
+            earlier = seen.get((code, name.lower()))
+            if earlier is None:
+                seen[(code, name.lower())] = row
+                rows.append(row)
+            elif (earlier.latitude, earlier.longitude) != (lat, lng):
+                # The same place twice is harmless; twice with other coordinates is not.
+                errors.append(RowError(index, _(
+                    "%(code)s %(name)s appears twice with different coordinates")
+                    % {"code": code, "name": name}))
     if not rows and not errors:
         errors.append(RowError(1, _("the file has no rows")))
     if errors:

@@ -137,7 +137,10 @@ def network_create(*, name: str, slug: str, region: str = "", description: str =
 def _kbo_or_none(value: str | None) -> str | None:
     if value is None or not str(value).strip():
         return None
-    return normalise_kbo(str(value))
+    try:
+        return normalise_kbo(str(value))
+    except ValidationError as exc:
+        raise ValidationError({"kbo_number": exc.error_list}) from exc
 
 
 def _set_roles(partner: Partner, roles: Iterable[str]) -> None:

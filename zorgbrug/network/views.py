@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from zorgbrug.access import scoping as access
 from zorgbrug.access import services as access_services
-from zorgbrug.core.forms import apply_errors
+from zorgbrug.core.forms import apply_errors, post_data
 from zorgbrug.jobs.services import job_enqueue
 from zorgbrug.network import selectors, services
 from zorgbrug.network.forms import (
@@ -68,7 +68,7 @@ def network_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def network_edit(request: HttpRequest, slug: str) -> HttpResponse:
     network = access.get_or_404(access.networks(request.user, manage=True), slug=slug)
-    form = NetworkForm(request.POST or None, instance=network)
+    form = NetworkForm(post_data(request), instance=network)
     if request.method == "POST" and form.is_valid():
         try:
             services.network_update(actor=request.user, network=network,
@@ -99,7 +99,7 @@ def network_audit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def organisation_create(request: HttpRequest, slug: str) -> HttpResponse:
     network = access.get_or_404(access.networks(request.user, manage=True), slug=slug)
-    form = OrganisationForm(request.POST or None)
+    form = OrganisationForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -133,7 +133,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     org = access.get_or_404(access.organisations(request.user, manage=True), pk=pk)
-    form = OrganisationForm(request.POST or None, instance=org, with_roles=False)
+    form = OrganisationForm(post_data(request), instance=org, with_roles=False)
     if request.method == "POST" and form.is_valid():
         try:
             services.organisation_update(actor=request.user, organisation=org,
@@ -155,7 +155,7 @@ def partner_roles(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     org = access.get_or_404(access.organisations(request.user, manage=True), pk=pk)
     partner = access.partners(request.user, manage=True).filter(network=network,
                                                                organisation=org).first()
-    form = PartnerRolesForm(request.POST or None,
+    form = PartnerRolesForm(post_data(request),
                             initial={"roles": [r.value for r in partner.roles] if partner else []})
     if request.method == "POST" and form.is_valid():
         try:
@@ -178,7 +178,7 @@ def partner_roles(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def site_create(request: HttpRequest, pk: int) -> HttpResponse:
     org = access.get_or_404(access.organisations(request.user, manage=True), pk=pk)
-    form = SiteForm(request.POST or None)
+    form = SiteForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "is_active"}
         try:
@@ -197,7 +197,7 @@ def site_create(request: HttpRequest, pk: int) -> HttpResponse:
 def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
     site = access.get_or_404(access.sites(request.user, manage=True).select_related(
         "organisation"), pk=pk)
-    form = SiteForm(request.POST or None, instance=site)
+    form = SiteForm(post_data(request), instance=site)
     if request.method == "POST" and form.is_valid():
         changed = {k: form.cleaned_data[k] for k in form.changed_data}
         try:
@@ -229,7 +229,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _contact_form(request: HttpRequest, org: Any, contact: Any) -> HttpResponse:
-    form = ContactForm(request.POST or None, instance=contact)
+    form = ContactForm(post_data(request), instance=contact)
     if request.method == "POST" and form.is_valid():
         try:
             services.contact_save(actor=request.user, organisation=org, contact=contact,
@@ -260,7 +260,7 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def staff_invite(request: HttpRequest, pk: int) -> HttpResponse:
     org = access.get_or_404(access.organisations(request.user, manage=True), pk=pk)
-    form = InviteForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    form = InviteForm(post_data(request), initial={"language": request.LANGUAGE_CODE})
     if request.method == "POST" and form.is_valid():
         try:
             access_services.invitation_create(actor=request.user, organisation=org,
@@ -308,7 +308,7 @@ def invitation_revoke(request: HttpRequest, pk: str) -> HttpResponse:
 def postcode_import(request: HttpRequest) -> HttpResponse:
     # Postcodes are shared reference data (not personal); any network coordinator may load them.
     access.require(bool(access.actor_for(request.user).coordinated_network_ids))
-    form = PostcodeUploadForm(request.POST or None, request.FILES or None)
+    form = PostcodeUploadForm(post_data(request), request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data: bytes = form.cleaned_data["file"]
         try:
