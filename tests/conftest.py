@@ -81,21 +81,27 @@ def world(db: Any) -> World:
     PartnerFactory(network=network, organisation=org)
     other_org = OrganisationFactory(name="OCMW Noord", kind="public_welfare")
     PartnerFactory(network=network, organisation=other_org)
-    provider_org = OrganisationFactory(name="Kinderopvang Noord", kind="childcare_provider",
-                                       provider_kind="daycare")
-    PartnerFactory(network=network, organisation=provider_org, is_referrer=False,
-                   is_care_provider=True)
+    provider_org = OrganisationFactory(
+        name="Kinderopvang Noord", kind="childcare_provider", provider_kind="daycare"
+    )
+    PartnerFactory(
+        network=network, organisation=provider_org, is_referrer=False, is_care_provider=True
+    )
     far_coord_org = OrganisationFactory(name="Agora Zuid", kind="training_centre")
     PartnerFactory(network=other_network, organisation=far_coord_org, is_coordinator=True)
     far_org = OrganisationFactory(name="OCMW Zuid", kind="public_welfare")
     PartnerFactory(network=other_network, organisation=far_org)
     research_org = OrganisationFactory(name="Evaluator", kind="other")
-    PartnerFactory(network=network, organisation=research_org, is_referrer=False,
-                   is_funder=True)
+    PartnerFactory(network=network, organisation=research_org, is_referrer=False, is_funder=True)
 
     return World(
-        network=network, other_network=other_network, coordinator_org=coordinator_org,
-        org=org, provider_org=provider_org, other_org=other_org, far_org=far_org,
+        network=network,
+        other_network=other_network,
+        coordinator_org=coordinator_org,
+        org=org,
+        provider_org=provider_org,
+        other_org=other_org,
+        far_org=far_org,
         research_org=research_org,
         site=SiteFactory(organisation=org, name="VDAB kantoor"),
         other_site=SiteFactory(organisation=other_org, name="OCMW kantoor"),

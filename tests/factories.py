@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import factory
 from factory.django import DjangoModelFactory
@@ -103,6 +103,6 @@ class MembershipFactory(DjangoModelFactory):
 
 def staff(organisation: Organisation, role: str, **kwargs: Any) -> User:
     """A user with one active role at an organisation."""
-    user = UserFactory(**kwargs)
+    user = cast(User, UserFactory(**kwargs))
     MembershipFactory(user=user, organisation=organisation, role=role)
     return user

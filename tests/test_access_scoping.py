@@ -22,10 +22,12 @@ pytestmark = pytest.mark.django_db
 
 # Object URLs of an organisation: (name, builder(world, org, site, contact) -> url, manage_only)
 ORG_PAGES: list[tuple[str, Callable[..., str], bool]] = [
-    ("organisation", lambda w, o, s, c: reverse("network:organisation_detail", args=[o.pk]),
-     False),
-    ("organisation edit", lambda w, o, s, c: reverse("network:organisation_edit", args=[o.pk]),
-     True),
+    ("organisation", lambda w, o, s, c: reverse("network:organisation_detail", args=[o.pk]), False),
+    (
+        "organisation edit",
+        lambda w, o, s, c: reverse("network:organisation_edit", args=[o.pk]),
+        True,
+    ),
     ("site add", lambda w, o, s, c: reverse("network:site_create", args=[o.pk]), True),
     ("site edit", lambda w, o, s, c: reverse("network:site_edit", args=[s.pk]), True),
     ("contact add", lambda w, o, s, c: reverse("network:contact_create", args=[o.pk]), True),
@@ -46,10 +48,10 @@ def _target(world: World, which: str) -> tuple[Any, Any, Any]:
     return world.other_org, world.other_site, world.other_contact
 
 
-@pytest.mark.parametrize("actor_name", ["other_referrer", "far_referrer", "far_coordinator",
-                                        "provider", "researcher"])
-@pytest.mark.parametrize(("page", "build", "manage_only"), ORG_PAGES,
-                         ids=[p[0] for p in ORG_PAGES])
+@pytest.mark.parametrize(
+    "actor_name", ["other_referrer", "far_referrer", "far_coordinator", "provider", "researcher"]
+)
+@pytest.mark.parametrize(("page", "build", "manage_only"), ORG_PAGES, ids=[p[0] for p in ORG_PAGES])
 def test_outsiders_get_403_or_404_for_every_object_url(
     world: World, actor_name: str, page: str, build: Callable[..., str], manage_only: bool
 ) -> None:
@@ -70,8 +72,7 @@ def test_outsiders_cannot_post_to_another_organisation(
     assert world.contact.__class__.objects.filter(pk=world.contact.pk).exists()
 
 
-@pytest.mark.parametrize(("page", "build", "manage_only"), ORG_PAGES,
-                         ids=[p[0] for p in ORG_PAGES])
+@pytest.mark.parametrize(("page", "build", "manage_only"), ORG_PAGES, ids=[p[0] for p in ORG_PAGES])
 def test_members_see_own_organisation_but_only_coordinators_manage(
     world: World, page: str, build: Callable[..., str], manage_only: bool
 ) -> None:
@@ -82,8 +83,7 @@ def test_members_see_own_organisation_but_only_coordinators_manage(
     assert coordinator.status_code == 200, page
 
 
-@pytest.mark.parametrize(("page", "build", "manage_only"), ORG_PAGES,
-                         ids=[p[0] for p in ORG_PAGES])
+@pytest.mark.parametrize(("page", "build", "manage_only"), ORG_PAGES, ids=[p[0] for p in ORG_PAGES])
 def test_anonymous_is_sent_to_login_or_refused(
     world: World, page: str, build: Callable[..., str], manage_only: bool
 ) -> None:
@@ -98,26 +98,33 @@ def test_anonymous_is_sent_to_login_or_refused(
 
 def test_coordinator_of_another_network_cannot_manage_this_one(world: World) -> None:
     client = world.client_for(world.far_coordinator)
-    for url in (reverse("network:network_detail", args=["noord"]),
-                reverse("network:network_edit", args=["noord"]),
-                reverse("network:organisation_create", args=["noord"]),
-                reverse("network:network_audit", args=["noord"]),
-                reverse("network:partner_roles", args=["noord", world.org.pk])):
+    for url in (
+        reverse("network:network_detail", args=["noord"]),
+        reverse("network:network_edit", args=["noord"]),
+        reverse("network:organisation_create", args=["noord"]),
+        reverse("network:network_audit", args=["noord"]),
+        reverse("network:partner_roles", args=["noord", world.org.pk]),
+    ):
         assert client.get(url).status_code == 404, url
 
 
 def test_network_pages_need_coordination_to_manage(world: World) -> None:
     client = world.client_for(world.referrer)
     assert client.get(reverse("network:network_detail", args=["noord"])).status_code == 200
-    for url in (reverse("network:network_edit", args=["noord"]),
-                reverse("network:organisation_create", args=["noord"]),
-                reverse("network:network_audit", args=["noord"])):
+    for url in (
+        reverse("network:network_edit", args=["noord"]),
+        reverse("network:organisation_create", args=["noord"]),
+        reverse("network:network_audit", args=["noord"]),
+    ):
         assert client.get(url).status_code == 404, url
 
 
 def test_network_page_links_only_to_visible_organisations(world: World) -> None:
-    html = world.client_for(world.referrer).get(
-        reverse("network:network_detail", args=["noord"])).content.decode()
+    html = (
+        world.client_for(world.referrer)
+        .get(reverse("network:network_detail", args=["noord"]))
+        .content.decode()
+    )
     assert reverse("network:organisation_detail", args=[world.org.pk]) in html
     assert reverse("network:organisation_detail", args=[world.other_org.pk]) not in html
     assert world.other_org.name in html  # the partner list itself is not personal data
@@ -157,14 +164,19 @@ def test_researcher_sees_no_staff_or_contacts_of_others(world: World) -> None:
 
 
 def test_invitations_scoped_to_coordinators(world: World) -> None:
-    invitation, _token = invitation_create(actor=world.coordinator, organisation=world.org,
-                                           email="new@example.org", full_name="New Person",
-                                           role="referrer")
+    invitation, _token = invitation_create(
+        actor=world.coordinator,
+        organisation=world.org,
+        email="new@example.org",
+        full_name="New Person",
+        role="referrer",
+    )
     assert list(scoping.invitations(world.coordinator)) == [invitation]
     assert list(scoping.invitations(world.referrer)) == []
     assert list(scoping.invitations(world.far_coordinator)) == []
     response = world.client_for(world.far_coordinator).post(
-        reverse("network:invitation_revoke", args=[invitation.pk]))
+        reverse("network:invitation_revoke", args=[invitation.pk])
+    )
     assert response.status_code == 404
     assert Invitation.objects.get(pk=invitation.pk).revoked_at is None
 
@@ -172,16 +184,19 @@ def test_invitations_scoped_to_coordinators(world: World) -> None:
 def test_inactive_membership_gives_no_access(world: World) -> None:
     world.referrer.memberships.update(is_active=False)
     client = world.client_for(world.referrer)
-    assert client.get(reverse("network:organisation_detail",
-                              args=[world.org.pk])).status_code == 404
+    assert (
+        client.get(reverse("network:organisation_detail", args=[world.org.pk])).status_code == 404
+    )
 
 
 def test_superuser_is_not_above_scoping_in_the_app(world: World) -> None:
-    admin = world.coordinator.__class__.objects.create_superuser("root@example.org", "pw-123456",
-                                                                 full_name="Root")
+    admin = world.coordinator.__class__.objects.create_superuser(
+        "root@example.org", "pw-123456", full_name="Root"
+    )
     client = world.client_for(admin)
-    assert client.get(reverse("network:organisation_detail",
-                              args=[world.org.pk])).status_code == 404
+    assert (
+        client.get(reverse("network:organisation_detail", args=[world.org.pk])).status_code == 404
+    )
     assert client.get("/admin/").status_code == 200
 
 

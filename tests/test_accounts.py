@@ -23,8 +23,9 @@ pytestmark = pytest.mark.django_db
 
 def test_login_with_email_case_insensitive_and_audited(world: World) -> None:
     client = Client()
-    response = client.post(reverse("access:login"), {"username": "REF@example.org",
-                                                     "password": "test-password-123"})
+    response = client.post(
+        reverse("access:login"), {"username": "REF@example.org", "password": "test-password-123"}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("core:home")
     assert AuditEvent.objects.filter(action="login", actor=world.referrer).exists()
@@ -33,12 +34,12 @@ def test_login_with_email_case_insensitive_and_audited(world: World) -> None:
 def test_failed_login_is_audited_and_explained(world: World) -> None:
     client = Client()
     client.cookies["django_language"] = "en"
-    response = client.post(reverse("access:login"), {"username": "ref@example.org",
-                                                     "password": "wrong"})
+    response = client.post(
+        reverse("access:login"), {"username": "ref@example.org", "password": "wrong"}
+    )
     assert response.status_code == 200
     assert "did not match" in response.content.decode()
-    assert AuditEvent.objects.filter(action="login_failed", object_label="ref@example.org"
-                                     ).exists()
+    assert AuditEvent.objects.filter(action="login_failed", object_label="ref@example.org").exists()
 
 
 def test_logout_is_post_only(world: World) -> None:
@@ -80,8 +81,9 @@ def test_home_page_query_count_does_not_grow_with_network_size(
         client.get("/")
 
 
-def test_network_page_query_count_is_constant(world: World,
-                                              django_assert_max_num_queries: Any) -> None:
+def test_network_page_query_count_is_constant(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
     from tests.factories import OrganisationFactory, PartnerFactory
 
     client = world.client_for(world.coordinator)
@@ -95,8 +97,9 @@ def test_network_page_query_count_is_constant(world: World,
         assert client.get(url).status_code == 200
 
 
-def test_organisation_page_query_count_is_constant(world: World,
-                                                   django_assert_max_num_queries: Any) -> None:
+def test_organisation_page_query_count_is_constant(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
     from tests.factories import ContactFactory, SiteFactory, staff
 
     client = world.client_for(world.coordinator)
@@ -114,18 +117,21 @@ def test_organisation_page_query_count_is_constant(world: World,
 
 # --- Invitations ----------------------------------------------------------------------
 
-def _invite(world: World, client: Client, email: str = "nieuw@example.org",
-            language: str = "fr") -> str:
-    response = client.post(reverse("network:staff_invite", args=[world.org.pk]), {
-        "full_name": "Nieuwe Collega", "email": email, "role": "referrer",
-        "language": language})
+
+def _invite(
+    world: World, client: Client, email: str = "nieuw@example.org", language: str = "fr"
+) -> str:
+    response = client.post(
+        reverse("network:staff_invite", args=[world.org.pk]),
+        {"full_name": "Nieuwe Collega", "email": email, "role": "referrer", "language": language},
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     return email
 
 
 def _token_from_mail() -> str:
     assert len(mail.outbox) == 1
-    match = re.search(r"/accounts/invitation/([\w-]+)/", mail.outbox[0].body)
+    match = re.search(r"/accounts/invitation/([\w-]+)/", str(mail.outbox[0].body))
     assert match
     return match.group(1)
 
@@ -143,51 +149,66 @@ def test_invitation_flow_creates_account_and_membership(
     url = reverse("access:invitation_accept", args=[token])
     client = Client()
     assert client.get(url).status_code == 200
-    bad = client.post(url, {"full_name": "Nieuwe Collega", "password1": "123",
-                            "password2": "123"})
+    bad = client.post(url, {"full_name": "Nieuwe Collega", "password1": "123", "password2": "123"})
     assert bad.status_code == 200 and not User.objects.filter(email="nieuw@example.org").exists()
-    response = client.post(url, {"full_name": "Nieuwe Collega",
-                                 "password1": "een-lang-wachtwoord-42",
-                                 "password2": "een-lang-wachtwoord-42"})
+    response = client.post(
+        url,
+        {
+            "full_name": "Nieuwe Collega",
+            "password1": "een-lang-wachtwoord-42",
+            "password2": "een-lang-wachtwoord-42",
+        },
+    )
     assert response.status_code == 302
     user = User.objects.get(email="nieuw@example.org")
     assert user.language == "fr"
-    assert Membership.objects.filter(user=user, organisation=world.org, role="referrer",
-                                     is_active=True).exists()
+    assert Membership.objects.filter(
+        user=user, organisation=world.org, role="referrer", is_active=True
+    ).exists()
     # The link works once.
     assert Client().get(url).status_code == 404
 
 
 def test_invitation_to_existing_account_needs_login(world: World) -> None:
-    _invitation, token = invitation_create(actor=world.coordinator, organisation=world.org,
-                                           email=world.other_referrer.email,
-                                           full_name="Other", role="trainer")
+    _invitation, token = invitation_create(
+        actor=world.coordinator,
+        organisation=world.org,
+        email=world.other_referrer.email,
+        full_name="Other",
+        role="trainer",
+    )
     url = reverse("access:invitation_accept", args=[token])
     anonymous = Client().get(url)
     assert anonymous.status_code == 302 and reverse("access:login") in anonymous["Location"]
     client = world.client_for(world.other_referrer)
     response = client.post(url, {})
     assert response.status_code == 302, response.content.decode()
-    assert Membership.objects.filter(user=world.other_referrer, organisation=world.org,
-                                     role="trainer").exists()
+    assert Membership.objects.filter(
+        user=world.other_referrer, organisation=world.org, role="trainer"
+    ).exists()
 
 
 def test_revoked_and_expired_invitations_are_refused(world: World) -> None:
     from django.utils import timezone
 
-    invitation, token = invitation_create(actor=world.coordinator, organisation=world.org,
-                                          email="x@example.org", full_name="X",
-                                          role="referrer")
+    invitation, token = invitation_create(
+        actor=world.coordinator,
+        organisation=world.org,
+        email="x@example.org",
+        full_name="X",
+        role="referrer",
+    )
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
     assert Client().get(reverse("access:invitation_accept", args=[token])).status_code == 404
-    assert Client().get(reverse("access:invitation_accept", args=["nonsense"])
-                        ).status_code == 404
+    assert Client().get(reverse("access:invitation_accept", args=["nonsense"])).status_code == 404
 
 
 def test_invite_form_bad_input(world: World) -> None:
     client = world.client_for(world.coordinator)
-    response = client.post(reverse("network:staff_invite", args=[world.org.pk]), {
-        "full_name": "", "email": "not-an-email", "role": "king", "language": "nl"})
+    response = client.post(
+        reverse("network:staff_invite", args=[world.org.pk]),
+        {"full_name": "", "email": "not-an-email", "role": "king", "language": "nl"},
+    )
     assert response.status_code == 400
     assert not Invitation.objects.exists()
     assert len(mail.outbox) == 0
@@ -195,17 +216,19 @@ def test_invite_form_bad_input(world: World) -> None:
 
 # --- Password reset -------------------------------------------------------------------
 
+
 def test_password_reset_sends_link_that_sets_a_new_password(world: World) -> None:
     client = Client()
     response = client.post(reverse("access:password_reset"), {"email": world.referrer.email})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
-    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+/)", mail.outbox[0].body)
+    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+/)", str(mail.outbox[0].body))
     assert link
     response = client.get(link.group(1), follow=True)
     form_url = response.redirect_chain[-1][0]
-    response = client.post(form_url, {"new_password1": "nieuw-wachtwoord-77",
-                                      "new_password2": "nieuw-wachtwoord-77"})
+    response = client.post(
+        form_url, {"new_password1": "nieuw-wachtwoord-77", "new_password2": "nieuw-wachtwoord-77"}
+    )
     assert response.status_code == 302
     world.referrer.refresh_from_db()
     assert world.referrer.check_password("nieuw-wachtwoord-77")
@@ -218,6 +241,7 @@ def test_password_reset_for_unknown_address_reveals_nothing(world: World) -> Non
 
 
 # --- API tokens -----------------------------------------------------------------------
+
 
 def test_issue_api_token_command_and_token_authentication(world: World) -> None:
     out = StringIO()
@@ -245,8 +269,9 @@ def test_issue_api_token_for_unknown_user_fails_cleanly(db: Any) -> None:
 
 def test_account_page_creates_and_revokes_tokens(world: World) -> None:
     client = world.client_for(world.referrer)
-    response = client.post(reverse("access:account"), {"create_token": "1",
-                                                       "token-name": "VDAB koppeling"})
+    response = client.post(
+        reverse("access:account"), {"create_token": "1", "token-name": "VDAB koppeling"}
+    )
     key = re.search(r'data-testid="new-token">([^<]+)<', response.content.decode())
     assert key
     token = ApiToken.objects.get(user=world.referrer)
@@ -263,44 +288,68 @@ def test_api_create_organisation_bad_kbo_is_400_and_changes_nothing(world: World
 
     client = world.client_for(world.coordinator)
     count = Organisation.objects.count()
-    response = client.post("/api/v1/organisations/", {
-        "network": "noord", "name": "API org", "kind": "employer", "roles": ["referrer"],
-        "kbo_number": "0123456789"}, content_type="application/json",
-        HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/api/v1/organisations/",
+        {
+            "network": "noord",
+            "name": "API org",
+            "kind": "employer",
+            "roles": ["referrer"],
+            "kbo_number": "0123456789",
+        },
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 400
     assert "kbo_number" in response.json()
     assert Organisation.objects.count() == count
-    ok = client.post("/api/v1/organisations/", {
-        "network": "noord", "name": "API org", "kind": "employer", "roles": ["referrer"],
-        "kbo_number": "0203201340"}, content_type="application/json")
+    ok = client.post(
+        "/api/v1/organisations/",
+        {
+            "network": "noord",
+            "name": "API org",
+            "kind": "employer",
+            "roles": ["referrer"],
+            "kbo_number": "0203201340",
+        },
+        content_type="application/json",
+    )
     assert ok.status_code == 201, ok.content
     assert ok.json()["partnerships"][0]["roles"] == ["referrer"]
 
 
 def test_api_create_organisation_in_foreign_network_is_404(world: World) -> None:
-    response = world.client_for(world.far_coordinator).post("/api/v1/organisations/", {
-        "network": "noord", "name": "Sneaky", "kind": "employer", "roles": ["referrer"]},
-        content_type="application/json")
+    response = world.client_for(world.far_coordinator).post(
+        "/api/v1/organisations/",
+        {"network": "noord", "name": "Sneaky", "kind": "employer", "roles": ["referrer"]},
+        content_type="application/json",
+    )
     assert response.status_code == 404
 
 
 def test_api_site_unknown_postcode_is_400(world: World) -> None:
     client = world.client_for(world.coordinator)
-    response = client.post("/api/v1/sites/", {
-        "organisation": world.org.pk, "name": "X", "street": "Y 1", "postcode": "9999"},
-        content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/api/v1/sites/",
+        {"organisation": world.org.pk, "name": "X", "street": "Y 1", "postcode": "9999"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 400
     assert "Unknown postcode" in response.json()["postcode"][0]
 
 
 def test_api_referrer_cannot_create_sites(world: World) -> None:
-    response = world.client_for(world.referrer).post("/api/v1/sites/", {
-        "organisation": world.org.pk, "name": "X", "street": "Y 1", "postcode": "9900"},
-        content_type="application/json")
+    response = world.client_for(world.referrer).post(
+        "/api/v1/sites/",
+        {"organisation": world.org.pk, "name": "X", "street": "Y 1", "postcode": "9900"},
+        content_type="application/json",
+    )
     assert response.status_code == 404
 
 
 # --- Audit log ------------------------------------------------------------------------
+
 
 def test_audit_events_cannot_be_changed(world: World) -> None:
     from zorgbrug.access import audit
@@ -318,7 +367,10 @@ def test_coordinator_reads_audit_log_of_own_network_only(world: World) -> None:
 
     audit.record(actor=world.coordinator, action="update", obj=world.org)
     audit.record(actor=world.far_coordinator, action="update", obj=world.far_org)
-    html = world.client_for(world.coordinator).get(
-        reverse("network:network_audit", args=["noord"])).content.decode()
+    html = (
+        world.client_for(world.coordinator)
+        .get(reverse("network:network_audit", args=["noord"]))
+        .content.decode()
+    )
     assert world.org.name in html
     assert world.far_org.name not in html

@@ -55,25 +55,41 @@ def test_api_docs_served_without_cdn(client: Client) -> None:
 
 
 def _run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items()
-            if k not in {"DEBUG", "ZORGBRUG_TESTING", "DJANGO_SETTINGS_MODULE"}}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
-                          capture_output=True, text=True, timeout=120)
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "ZORGBRUG_TESTING", "DJANGO_SETTINGS_MODULE"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_check_deploy_passes_with_production_variables() -> None:
-    result = _run_manage("check", "--deploy", "--fail-level", "WARNING", env={
-        "DEBUG": "0",
-        "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-key-0123456789",
-        "ALLOWED_HOSTS": "zorgbrug.example.be",
-        "DATABASE_URL": "postgres://zorgbrug@db.example.be:5432/zorgbrug",
-    })
+    result = _run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={
+            "DEBUG": "0",
+            "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-key-0123456789",
+            "ALLOWED_HOSTS": "zorgbrug.example.be",
+            "DATABASE_URL": "postgres://zorgbrug@db.example.be:5432/zorgbrug",
+        },
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_check_deploy_fails_with_debug_on() -> None:
-    result = _run_manage("check", "--deploy", "--fail-level", "WARNING", env={
-        "DEBUG": "1", "SECRET_KEY": "y" * 60})
+    result = _run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", env={"DEBUG": "1", "SECRET_KEY": "y" * 60}
+    )
     assert result.returncode != 0
     assert "DEBUG" in result.stdout + result.stderr
 

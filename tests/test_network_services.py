@@ -45,17 +45,27 @@ def test_invalid_kbo_numbers_are_refused_with_translated_message(raw: str) -> No
 def test_organisation_create_with_invalid_kbo_changes_nothing(world: World) -> None:
     before = (Organisation.objects.count(), Partner.objects.count(), AuditEvent.objects.count())
     with pytest.raises(ValidationError):
-        services.organisation_create(actor=world.coordinator, network=world.network,
-                                     name="Foute KBO", kind="employer", roles=["referrer"],
-                                     kbo_number="0123.456.789")
+        services.organisation_create(
+            actor=world.coordinator,
+            network=world.network,
+            name="Foute KBO",
+            kind="employer",
+            roles=["referrer"],
+            kbo_number="0123.456.789",
+        )
     after = (Organisation.objects.count(), Partner.objects.count(), AuditEvent.objects.count())
     assert before == after
 
 
 def test_organisation_create_by_coordinator_registers_partner_and_audits(world: World) -> None:
-    org = services.organisation_create(actor=world.coordinator, network=world.network,
-                                       name="Uitzendbureau", kind="temp_agency",
-                                       roles=["referrer", "funder"], kbo_number="0203201340")
+    org = services.organisation_create(
+        actor=world.coordinator,
+        network=world.network,
+        name="Uitzendbureau",
+        kind="temp_agency",
+        roles=["referrer", "funder"],
+        kbo_number="0203201340",
+    )
     partner = Partner.objects.get(organisation=org, network=world.network)
     assert partner.is_referrer and partner.is_funder and not partner.is_coordinator
     event = AuditEvent.objects.get(object_type="network.organisation", object_id=str(org.pk))
@@ -64,28 +74,47 @@ def test_organisation_create_by_coordinator_registers_partner_and_audits(world: 
 
 def test_duplicate_kbo_is_refused(world: World) -> None:
     with pytest.raises(ValidationError) as exc:
-        services.organisation_create(actor=world.coordinator, network=world.network,
-                                     name="Dubbel", kind="employer", roles=["referrer"],
-                                     kbo_number=world.org.kbo_number)
+        services.organisation_create(
+            actor=world.coordinator,
+            network=world.network,
+            name="Dubbel",
+            kind="employer",
+            roles=["referrer"],
+            kbo_number=world.org.kbo_number,
+        )
     assert "kbo_number" in exc.value.message_dict
 
 
 def test_non_coordinator_cannot_create_organisations(world: World) -> None:
     with pytest.raises(PermissionDenied):
-        services.organisation_create(actor=world.referrer, network=world.network,
-                                     name="X", kind="employer", roles=["referrer"])
+        services.organisation_create(
+            actor=world.referrer,
+            network=world.network,
+            name="X",
+            kind="employer",
+            roles=["referrer"],
+        )
 
 
 def test_network_keeps_at_least_one_coordinator(world: World) -> None:
     with pytest.raises(ValidationError):
-        services.partner_set_roles(actor=world.coordinator, network=world.network,
-                                   organisation=world.coordinator_org, roles=["referrer"])
+        services.partner_set_roles(
+            actor=world.coordinator,
+            network=world.network,
+            organisation=world.coordinator_org,
+            roles=["referrer"],
+        )
     assert Partner.objects.get(organisation=world.coordinator_org).is_coordinator
 
 
 def test_site_gets_coordinates_from_postcode(world: World) -> None:
-    site = services.site_create(actor=world.coordinator, organisation=world.org,
-                                name="Maldegem", street="Markt 1", postcode="9990")
+    site = services.site_create(
+        actor=world.coordinator,
+        organisation=world.org,
+        name="Maldegem",
+        street="Markt 1",
+        postcode="9990",
+    )
     assert site.municipality == "Maldegem"
     assert site.latitude == Decimal("51.209082")
 
@@ -93,8 +122,13 @@ def test_site_gets_coordinates_from_postcode(world: World) -> None:
 def test_unknown_postcode_is_refused_and_nothing_saved(world: World) -> None:
     count = Site.objects.count()
     with translation.override("en"), pytest.raises(ValidationError) as exc:
-        services.site_create(actor=world.coordinator, organisation=world.org, name="Nowhere",
-                             street="Straat 1", postcode="9999")
+        services.site_create(
+            actor=world.coordinator,
+            organisation=world.org,
+            name="Nowhere",
+            street="Straat 1",
+            postcode="9999",
+        )
     assert "Unknown postcode 9999" in exc.value.message_dict["postcode"][0]
     assert Site.objects.count() == count
 
@@ -110,8 +144,9 @@ def test_site_form_shows_translated_postcode_error(world: World) -> None:
     assert "9999" in html
     assert Site.objects.count() == count
     client.cookies["django_language"] = "en"
-    html_en = client.post(url, {"name": "X", "street": "Rue 1", "postcode": "9999"}
-                          ).content.decode()
+    html_en = client.post(
+        url, {"name": "X", "street": "Rue 1", "postcode": "9999"}
+    ).content.decode()
     assert "Unknown postcode 9999" in html_en
     assert "Unknown postcode 9999" not in html  # French page carries the French message
 
@@ -120,9 +155,10 @@ def test_organisation_form_invalid_kbo_returns_400_and_changes_nothing(world: Wo
     client = world.client_for(world.coordinator)
     count = Organisation.objects.count()
     client.cookies["django_language"] = "en"
-    response = client.post(reverse("network:organisation_create", args=["noord"]), {
-        "name": "Nieuw", "kind": "employer", "roles": ["referrer"],
-        "kbo_number": "0123.456.789"})
+    response = client.post(
+        reverse("network:organisation_create", args=["noord"]),
+        {"name": "Nieuw", "kind": "employer", "roles": ["referrer"], "kbo_number": "0123.456.789"},
+    )
     assert response.status_code == 400
     assert "is not a valid enterprise number" in response.content.decode()
     assert Organisation.objects.count() == count
@@ -130,9 +166,10 @@ def test_organisation_form_invalid_kbo_returns_400_and_changes_nothing(world: Wo
 
 def test_organisation_form_valid_creates_and_redirects(world: World) -> None:
     client = world.client_for(world.coordinator)
-    response = client.post(reverse("network:organisation_create", args=["noord"]), {
-        "name": "Nieuw", "kind": "employer", "roles": ["referrer"],
-        "kbo_number": "0203.201.340"})
+    response = client.post(
+        reverse("network:organisation_create", args=["noord"]),
+        {"name": "Nieuw", "kind": "employer", "roles": ["referrer"], "kbo_number": "0203.201.340"},
+    )
     org = Organisation.objects.get(name="Nieuw")
     assert response.status_code == 302
     assert response["Location"] == reverse("network:organisation_detail", args=[org.pk])
@@ -151,16 +188,19 @@ def test_postcode_import_loads_and_updates() -> None:
     assert Postcode.objects.get(code="9000").latitude == Decimal("51.050000")
 
 
-@pytest.mark.parametrize(("csv_text", "expected"), [
-    ("postal,name\n9000,Gent\n", "missing column"),
-    ("postal,name,lat,lng\n9000,Gent,north,3.7\n", "line 2"),
-    ("postal,name,lat,lng\n9000,Gent,51.0,3.7\n900,Nergens,51.0,3.7\n", "line 3"),
-    ("postal,name,lat,lng\n9000,Gent,951.0,3.7\n", "latitude"),
-    ("postal,name,lat,lng\n9000,,51.0,3.7\n", "place name"),
-    ("postal,name,lat,lng\n9000,Gent,51.0,3.7\n9000,Gent,51.1,3.7\n", "twice"),
-    ("postal,name,lat,lng\n", "no rows"),
-    ("postal,name,lat,lng\n9000,Gent,51.0,3.7,extra\n", "too many fields"),
-])
+@pytest.mark.parametrize(
+    ("csv_text", "expected"),
+    [
+        ("postal,name\n9000,Gent\n", "missing column"),
+        ("postal,name,lat,lng\n9000,Gent,north,3.7\n", "line 2"),
+        ("postal,name,lat,lng\n9000,Gent,51.0,3.7\n900,Nergens,51.0,3.7\n", "line 3"),
+        ("postal,name,lat,lng\n9000,Gent,951.0,3.7\n", "latitude"),
+        ("postal,name,lat,lng\n9000,,51.0,3.7\n", "place name"),
+        ("postal,name,lat,lng\n9000,Gent,51.0,3.7\n9000,Gent,51.1,3.7\n", "twice"),
+        ("postal,name,lat,lng\n", "no rows"),
+        ("postal,name,lat,lng\n9000,Gent,51.0,3.7,extra\n", "too many fields"),
+    ],
+)
 def test_malformed_postcode_file_loads_nothing(csv_text: str, expected: str) -> None:
     from zorgbrug.network.postcodes import PostcodeFileError
 
@@ -173,8 +213,10 @@ def test_malformed_postcode_file_loads_nothing(csv_text: str, expected: str) -> 
 
 
 def test_postcode_file_with_merged_codes_and_harmless_repeats() -> None:
-    data = ('postal,name,lat,lng\n"2870,2890",Puurs-Sint-Amands,51.05,4.25\n'
-            "9000,Gent,51.0,3.7\n9000,Gent,51.0,3.7\n")
+    data = (
+        'postal,name,lat,lng\n"2870,2890",Puurs-Sint-Amands,51.05,4.25\n'
+        "9000,Gent,51.0,3.7\n9000,Gent,51.0,3.7\n"
+    )
     assert services.postcodes_import(data=data)["created"] == 3
     assert set(Postcode.objects.values_list("code", flat=True)) == {"2870", "2890", "9000"}
 

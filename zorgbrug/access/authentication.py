@@ -51,5 +51,9 @@ class PersonalTokenScheme(OpenApiAuthenticationExtension):
     name = "PersonalToken"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {"type": "apiKey", "in": "header", "name": "Authorization",
-                "description": "Personal API token: `Token <key>`"}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "Personal API token: `Token <key>`",
+        }

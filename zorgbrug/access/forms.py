@@ -22,11 +22,17 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 class InvitationAcceptForm(forms.Form):
     full_name = forms.CharField(label=_("Your full name"), max_length=200)
-    password1 = forms.CharField(label=_("Choose a password"), widget=forms.PasswordInput(
-        attrs={"autocomplete": "new-password"}), required=False,
-        help_text=_("At least 10 characters, not only digits, not a common password."))
-    password2 = forms.CharField(label=_("Repeat the password"), widget=forms.PasswordInput(
-        attrs={"autocomplete": "new-password"}), required=False)
+    password1 = forms.CharField(
+        label=_("Choose a password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        required=False,
+        help_text=_("At least 10 characters, not only digits, not a common password."),
+    )
+    password2 = forms.CharField(
+        label=_("Repeat the password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        required=False,
+    )
 
     def __init__(self, *args: Any, needs_password: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -47,9 +53,12 @@ class InvitationAcceptForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
-    language = forms.ChoiceField(label=_("Language"), choices=[
-        (code, name) for code, name in settings.LANGUAGES if code in settings.STAFF_LANGUAGES
-    ])
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[
+            (code, name) for code, name in settings.LANGUAGES if code in settings.STAFF_LANGUAGES
+        ],
+    )
 
     class Meta:
         model = User
@@ -57,5 +66,8 @@ class ProfileForm(forms.ModelForm):
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(label=_("What is the token for?"), max_length=100,
-                           help_text=_("For example: the VDAB case-management link."))
+    name = forms.CharField(
+        label=_("What is the token for?"),
+        max_length=100,
+        help_text=_("For example: the VDAB case-management link."),
+    )

@@ -43,10 +43,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=10, choices=UserKind.choices,
-                            default=UserKind.STAFF)
-    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES,
-                                default="nl")
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=UserKind.choices, default=UserKind.STAFF
+    )
+    language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default="nl"
+    )
     is_active = models.BooleanField(_("active"), default=True)
     # Django admin access; superusers only (see zorgbrug.urls).
     is_staff = models.BooleanField(_("admin access"), default=False)
@@ -82,8 +84,9 @@ class ApiToken(models.Model):
 
     PREFIX_LENGTH = 8
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=PREFIX_LENGTH, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True)
@@ -118,12 +121,14 @@ class Invitation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField(_("e-mail address"))
     full_name = models.CharField(_("full name"), max_length=200)
-    organisation = models.ForeignKey("network.Organisation", on_delete=models.CASCADE,
-                                     related_name="invitations")
+    organisation = models.ForeignKey(
+        "network.Organisation", on_delete=models.CASCADE, related_name="invitations"
+    )
     role = models.CharField(_("role"), max_length=20)
     token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     language = models.CharField(_("language"), max_length=5, default="nl")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
@@ -140,8 +145,11 @@ class Invitation(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return (self.accepted_at is None and self.revoked_at is None
-                and self.expires_at > timezone.now())
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
 
 
 class AuditEvent(models.Model):
@@ -162,17 +170,20 @@ class AuditEvent(models.Model):
         LOGOUT = "logout", _("logged out")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     actor_label = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=20, choices=Action.choices)
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     object_label = models.CharField(max_length=200, blank=True)
-    network = models.ForeignKey("network.Network", on_delete=models.SET_NULL, null=True,
-                                blank=True, related_name="+")
-    organisation = models.ForeignKey("network.Organisation", on_delete=models.SET_NULL,
-                                     null=True, blank=True, related_name="+")
+    network = models.ForeignKey(
+        "network.Network", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "network.Organisation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     path = models.CharField(max_length=300, blank=True)
     detail = models.JSONField(default=dict, blank=True)

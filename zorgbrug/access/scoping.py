@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -87,9 +87,9 @@ def actor_for(user: Any) -> Actor:
     if cached is not None:
         return cached
     roles: dict[int, set[str]] = {}
-    for org_id, role in Membership.objects.filter(
-        user_id=user.pk, is_active=True
-    ).values_list("organisation_id", "role"):
+    for org_id, role in Membership.objects.filter(user_id=user.pk, is_active=True).values_list(
+        "organisation_id", "role"
+    ):
         roles.setdefault(org_id, set()).add(role)
     coordinator_orgs = [o for o, r in roles.items() if StaffRole.COORDINATOR in r]
     partner_rows = Partner.objects.filter(organisation_id__in=roles.keys()).values_list(
@@ -118,6 +118,7 @@ def forget(user: Any) -> None:
 
 
 # --- Networks and partners ------------------------------------------------------------
+
 
 def networks(user: Any, *, manage: bool = False) -> QuerySet[Network]:
     actor = actor_for(user)
@@ -154,9 +155,7 @@ def sites(user: Any, *, manage: bool = False) -> QuerySet[Site]:
 
 
 def contacts(user: Any, *, manage: bool = False) -> QuerySet[Contact]:
-    return Contact.objects.filter(
-        organisation__in=organisations(user, manage=manage).values("pk")
-    )
+    return Contact.objects.filter(organisation__in=organisations(user, manage=manage).values("pk"))
 
 
 def memberships(user: Any, *, manage: bool = False) -> QuerySet[Membership]:
@@ -169,9 +168,7 @@ def memberships(user: Any, *, manage: bool = False) -> QuerySet[Membership]:
 def invitations(user: Any) -> QuerySet[Invitation]:
     from zorgbrug.access.models import Invitation
 
-    return Invitation.objects.filter(
-        organisation__in=organisations(user, manage=True).values("pk")
-    )
+    return Invitation.objects.filter(organisation__in=organisations(user, manage=True).values("pk"))
 
 
 def audit_events(user: Any) -> QuerySet[AuditEvent]:
@@ -189,11 +186,12 @@ def audit_events(user: Any) -> QuerySet[AuditEvent]:
 
 # --- Helpers --------------------------------------------------------------------------
 
+
 def get_or_404(queryset: QuerySet[M], **lookup: Any) -> M:
     """Fetch one row from an already scoped queryset; out of scope looks like not found."""
     try:
         return queryset.get(**lookup)
-    except queryset.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:
         raise Http404 from exc
 
 

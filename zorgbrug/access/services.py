@@ -27,8 +27,15 @@ def _hash(token: str) -> str:
     return ApiToken.hash_key(token)
 
 
-def invitation_create(*, actor: Any, organisation: Organisation, email: str, full_name: str,
-                      role: str, language: str = "nl") -> tuple[Invitation, str]:
+def invitation_create(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    email: str,
+    full_name: str,
+    role: str,
+    language: str = "nl",
+) -> tuple[Invitation, str]:
     """Invite someone to an organisation with a role; e-mail them a link (sent on commit).
 
     Returns the invitation and the link's token (only its hash is stored).
@@ -40,20 +47,33 @@ def invitation_create(*, actor: Any, organisation: Organisation, email: str, ful
     if language not in dict(settings.LANGUAGES):
         language = settings.LANGUAGE_CODE
     existing = User.objects.filter(email=email).first()
-    if existing and existing.memberships.filter(  # type: ignore[attr-defined]
-        organisation=organisation, role=role, is_active=True
-    ).exists():
-        raise ValidationError({"email": _("%(email)s already has this role here.")
-                               % {"email": email}})
+    if (
+        existing
+        and existing.memberships.filter(
+            organisation=organisation, role=role, is_active=True
+        ).exists()
+    ):
+        raise ValidationError(
+            {"email": _("%(email)s already has this role here.") % {"email": email}}
+        )
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         invitation = Invitation.objects.create(
-            email=email, full_name=full_name.strip(), organisation=organisation, role=role,
-            token_hash=_hash(token), invited_by=actor, language=language,
+            email=email,
+            full_name=full_name.strip(),
+            organisation=organisation,
+            role=role,
+            token_hash=_hash(token),
+            invited_by=actor,
+            language=language,
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
-        audit.record(actor=actor, action="create", obj=invitation,
-                     detail={"role": role, "organisation": organisation.pk})
+        audit.record(
+            actor=actor,
+            action="create",
+            obj=invitation,
+            detail={"role": role, "organisation": organisation.pk},
+        )
         transaction.on_commit(lambda: _send_invitation(invitation, token))
     return invitation, token
 
@@ -68,22 +88,25 @@ def _send_invitation(invitation: Invitation, token: str) -> None:
             "valid_days": settings.INVITATION_VALID_DAYS,
         }
         subject = _("You are invited to Zorgbrug by %(organisation)s") % {
-            "organisation": invitation.organisation.name}
+            "organisation": invitation.organisation.name
+        }
         body = render_to_string("access/email/invitation.txt", context)
     send_mail(subject, body, None, [invitation.email])
 
 
 def invitation_for_token(token: str) -> Invitation | None:
-    invitation = (Invitation.objects.select_related("organisation")
-                  .filter(token_hash=_hash(token)).first())
+    invitation = (
+        Invitation.objects.select_related("organisation").filter(token_hash=_hash(token)).first()
+    )
     if invitation is None or not invitation.is_open:
         return None
     return invitation
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, full_name: str, password: str | None,
-                      current_user: Any = None) -> User:
+def invitation_accept(
+    *, token: str, full_name: str, password: str | None, current_user: Any = None
+) -> User:
     """Accept an invitation: create the account (or use the logged-in one) and grant the role."""
     invitation = invitation_for_token(token)
     if invitation is None:
@@ -93,18 +116,26 @@ def invitation_accept(*, token: str, full_name: str, password: str | None,
         raise ValidationError(_("This invitation is no longer valid. Ask for a new one."))
     user = User.objects.filter(email=invitation.email).first()
     if user is None:
-        user = User(email=invitation.email, full_name=full_name.strip() or invitation.full_name,
-                    language=invitation.language)
+        user = User(
+            email=invitation.email,
+            full_name=full_name.strip() or invitation.full_name,
+            language=invitation.language,
+        )
         if not password:
             raise ValidationError({"password": _("Choose a password.")})
         validate_password(password, user)
         user.set_password(password)
         user.save()
     elif current_user is None or current_user.pk != user.pk:
-        raise ValidationError(_("An account with this e-mail address exists: log in first, "
-                                "then open the invitation link again."))
-    membership_grant(actor=None, user=user, organisation=invitation.organisation,
-                     role=invitation.role)
+        raise ValidationError(
+            _(
+                "An account with this e-mail address exists: log in first, "
+                "then open the invitation link again."
+            )
+        )
+    membership_grant(
+        actor=None, user=user, organisation=invitation.organisation, role=invitation.role
+    )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     audit.record(actor=user, action="update", obj=invitation, detail={"accepted": True})
@@ -124,9 +155,12 @@ def api_token_issue(*, user: User, name: str = "integration") -> tuple[ApiToken,
     if not user.is_active:
         raise ValidationError(_("This account is not active."))
     key = ApiToken.generate_key()
-    token = ApiToken.objects.create(user=user, name=name[:100] or "integration",
-                                    prefix=key[:ApiToken.PREFIX_LENGTH],
-                                    key_hash=ApiToken.hash_key(key))
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:100] or "integration",
+        prefix=key[: ApiToken.PREFIX_LENGTH],
+        key_hash=ApiToken.hash_key(key),
+    )
     audit.record(actor=user, action="create", obj=token)
     return token, key
 

@@ -20,11 +20,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if actor.is_authenticated:
         items.append({"label": _("Home"), "url": reverse("core:home"), "key": "home"})
         if actor.coordinated_network_ids:
-            items.append({"label": _("Network"), "url": reverse("network:network_list"),
-                          "key": "network"})
+            items.append(
+                {"label": _("Network"), "url": reverse("network:network_list"), "key": "network"}
+            )
         if actor.organisation_ids:
-            items.append({"label": _("My organisation"),
-                          "url": reverse("network:my_organisations"), "key": "organisation"})
+            items.append(
+                {
+                    "label": _("My organisation"),
+                    "url": reverse("network:my_organisations"),
+                    "key": "organisation",
+                }
+            )
         items.append({"label": _("Account"), "url": reverse("access:account"), "key": "account"})
     return {
         "nav_items": items,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, QueryDict
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import HttpRequest, QueryDict
 
 
-def apply_errors(form: forms.BaseForm, exc: ValidationError,
-                 password_field: str | None = None) -> None:
+def apply_errors(
+    form: forms.BaseForm, exc: ValidationError, password_field: str | None = None
+) -> None:
     """Show a service's ValidationError on the form: per field where it names one."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
@@ -16,8 +17,10 @@ def apply_errors(form: forms.BaseForm, exc: ValidationError,
             if field == NON_FIELD_ERRORS:
                 target = None
             form.add_error(target, errors)
-    elif password_field and password_field in form.fields and any(
-        getattr(e, "code", "").startswith("password") for e in exc.error_list
+    elif (
+        password_field
+        and password_field in form.fields
+        and any(getattr(e, "code", "").startswith("password") for e in exc.error_list)
     ):
         form.add_error(password_field, exc.messages)
     else:

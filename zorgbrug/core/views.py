@@ -28,5 +28,4 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:  # the point is to report, not to crash
         db = "error"
     status = 200 if db == "ok" else 503
-    return JsonResponse({"status": "ok" if db == "ok" else "error", "database": db},
-                        status=status)
+    return JsonResponse({"status": "ok" if db == "ok" else "error", "database": db}, status=status)

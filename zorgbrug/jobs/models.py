@@ -21,16 +21,18 @@ class Job(models.Model):
     kind = models.CharField(max_length=80)
     title = models.CharField(max_length=200)
     params = models.JSONField(default=dict, blank=True)
-    state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.PENDING,
-                             db_index=True)
+    state = models.CharField(
+        max_length=10, choices=JobState.choices, default=JobState.PENDING, db_index=True
+    )
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     message = models.CharField(max_length=300, blank=True)
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     language = models.CharField(max_length=5, default="nl")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

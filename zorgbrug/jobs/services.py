@@ -30,13 +30,18 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 
 
-def job_enqueue(*, kind: str, title: str, params: dict[str, Any] | None = None,
-                user: Any = None) -> Job:
+def job_enqueue(
+    *, kind: str, title: str, params: dict[str, Any] | None = None, user: Any = None
+) -> Job:
     registry.get(kind)  # fail now, not in the worker, for an unknown kind
     language = translation.get_language() or settings.LANGUAGE_CODE
-    job = Job.objects.create(kind=kind, title=title[:200], params=params or {},
-                             created_by=user if getattr(user, "pk", None) else None,
-                             language=language)
+    job = Job.objects.create(
+        kind=kind,
+        title=title[:200],
+        params=params or {},
+        created_by=user if getattr(user, "pk", None) else None,
+        language=language,
+    )
     transaction.on_commit(lambda: dispatch(job.pk))
     return job
 
@@ -48,8 +53,9 @@ def dispatch(job_id: Any) -> None:
 
         run_job_task.delay(str(job_id))
     elif backend == "thread":
-        thread = threading.Thread(target=_run_in_thread, args=(job_id,), daemon=True,
-                                  name=f"job-{job_id}")
+        thread = threading.Thread(
+            target=_run_in_thread, args=(job_id,), daemon=True, name=f"job-{job_id}"
+        )
         thread.start()
     elif backend == "inline":
         job_run(job_id=job_id)
@@ -66,7 +72,9 @@ def _run_in_thread(job_id: Any) -> None:
 
 def _claim(job_id: Any) -> bool:
     claimed = Job.objects.filter(pk=job_id, state=JobState.PENDING).update(
-        state=JobState.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1,
+        state=JobState.RUNNING,
+        started_at=timezone.now(),
+        attempts=F("attempts") + 1,
         worker=f"{socket.gethostname()}:{threading.get_ident()}"[:200],
     )
     return claimed == 1
@@ -80,17 +88,16 @@ def job_run(*, job_id: Any) -> Job | None:
     func = registry.get(job.kind)
 
     def progress(done: int, total: int, message: str = "") -> None:
-        Job.objects.filter(pk=job.pk).update(progress_done=max(0, done),
-                                             progress_total=max(0, total),
-                                             message=str(message)[:300])
+        Job.objects.filter(pk=job.pk).update(
+            progress_done=max(0, done), progress_total=max(0, total), message=str(message)[:300]
+        )
 
     with translation.override(job.language):
         try:
             result = func(progress=progress, **job.params)
         except registry.TRANSIENT_ERRORS as exc:
             if job.attempts < MAX_ATTEMPTS:
-                Job.objects.filter(pk=job.pk).update(state=JobState.PENDING,
-                                                     message=str(exc)[:300])
+                Job.objects.filter(pk=job.pk).update(state=JobState.PENDING, message=str(exc)[:300])
                 raise
             _fail(job, exc)
             return Job.objects.get(pk=job.pk)
@@ -98,15 +105,18 @@ def job_run(*, job_id: Any) -> Job | None:
             log.exception("job %s (%s) failed", job.pk, job.kind)
             _fail(job, exc)
             return Job.objects.get(pk=job.pk)
-    Job.objects.filter(pk=job.pk).update(state=JobState.DONE, result=result or {},
-                                         finished_at=timezone.now(), error="")
+    Job.objects.filter(pk=job.pk).update(
+        state=JobState.DONE, result=result or {}, finished_at=timezone.now(), error=""
+    )
     return Job.objects.get(pk=job.pk)
 
 
 def _fail(job: Job, exc: BaseException) -> None:
     user_message = getattr(exc, "user_message", None) or str(exc)
     Job.objects.filter(pk=job.pk).update(
-        state=JobState.FAILED, finished_at=timezone.now(), message=str(user_message)[:300],
+        state=JobState.FAILED,
+        finished_at=timezone.now(),
+        message=str(user_message)[:300],
         error="".join(traceback.format_exception(exc))[-5000:],
         result=getattr(exc, "job_result", None) or {},
     )

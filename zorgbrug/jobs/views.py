@@ -11,5 +11,6 @@ from zorgbrug.jobs.selectors import jobs_for
 @login_required
 def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
     job = get_or_404(jobs_for(request.user), pk=pk)
-    template = "jobs/_progress.html" if request.htmx else "jobs/job_detail.html"
+    is_htmx = bool(getattr(request, "htmx", False))
+    template = "jobs/_progress.html" if is_htmx else "jobs/job_detail.html"
     return render(request, template, {"job": job})

@@ -34,9 +34,12 @@ class NetworkSerializer(serializers.ModelSerializer):
 
 
 class PartnerSerializer(serializers.ModelSerializer):
-    network = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    roles = serializers.ListField(child=serializers.ChoiceField(choices=PartnerRole.choices),
-                                  read_only=True)
+    network: serializers.SlugRelatedField[Network] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=PartnerRole.choices), read_only=True
+    )
 
     class Meta:
         model = Partner
@@ -48,10 +51,19 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organisation
-        fields = ["id", "name", "kbo_number", "kind", "provider_kind", "email", "phone",
-                  "website", "partnerships"]
+        fields = [
+            "id",
+            "name",
+            "kbo_number",
+            "kind",
+            "provider_kind",
+            "email",
+            "phone",
+            "website",
+            "partnerships",
+        ]
         read_only_fields = ["id", "partnerships"]
-        extra_kwargs = {"kbo_number": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"kbo_number": {"validators": []}}
 
 
 class OrganisationCreateSerializer(serializers.Serializer):
@@ -59,8 +71,9 @@ class OrganisationCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=OrganisationKind.choices)
     provider_kind = serializers.ChoiceField(choices=ProviderKind.choices, required=False)
-    roles = serializers.ListField(child=serializers.ChoiceField(choices=PartnerRole.choices),
-                                  allow_empty=False)
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=PartnerRole.choices), allow_empty=False
+    )
     kbo_number = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.CharField(required=False, allow_blank=True)
@@ -70,10 +83,20 @@ class OrganisationCreateSerializer(serializers.Serializer):
 class SiteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Site
-        fields = ["id", "organisation", "name", "street", "postcode", "municipality",
-                  "latitude", "longitude", "phone", "is_active"]
+        fields = [
+            "id",
+            "organisation",
+            "name",
+            "street",
+            "postcode",
+            "municipality",
+            "latitude",
+            "longitude",
+            "phone",
+            "is_active",
+        ]
         read_only_fields = ["id"]
-        extra_kwargs = {"municipality": {"required": False}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"municipality": {"required": False}}
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -93,8 +116,12 @@ class MembershipSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class NetworkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class NetworkViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Networks you take part in; coordinators may change theirs."""
 
     serializer_class = NetworkSerializer
@@ -106,41 +133,57 @@ class NetworkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def perform_update(self, serializer: Any) -> None:
         network = serializer.instance
         access.require(access.can_manage_network(self.request.user, network))
-        serializer.instance = services.network_update(actor=self.request.user, network=network,
-                                                      **serializer.validated_data)
+        serializer.instance = services.network_update(
+            actor=self.request.user, network=network, **serializer.validated_data
+        )
 
 
-class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                          mixins.UpdateModelMixin, mixins.CreateModelMixin,
-                          viewsets.GenericViewSet):
+class OrganisationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Your organisations, and all partners of the networks you coordinate."""
 
     serializer_class = OrganisationSerializer
 
     def get_queryset(self) -> QuerySet[Organisation]:
-        return access.organisations(self.request.user).prefetch_related(
-            "partnerships__network").order_by("name")
+        return (
+            access.organisations(self.request.user)
+            .prefetch_related("partnerships__network")
+            .order_by("name")
+        )
 
     @extend_schema(request=OrganisationCreateSerializer, responses={201: OrganisationSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = OrganisationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        network = access.get_or_404(access.networks(request.user, manage=True),
-                                    slug=values.pop("network"))
+        network = access.get_or_404(
+            access.networks(request.user, manage=True), slug=values.pop("network")
+        )
         org = services.organisation_create(actor=request.user, network=network, **values)
         org = self.get_queryset().get(pk=org.pk)
         return Response(OrganisationSerializer(org).data, status=status.HTTP_201_CREATED)
 
     def perform_update(self, serializer: Any) -> None:
-        org = access.get_or_404(access.organisations(self.request.user, manage=True),
-                                pk=serializer.instance.pk)
-        services.organisation_update(actor=self.request.user, organisation=org,
-                                     **serializer.validated_data)
+        org = access.get_or_404(
+            access.organisations(self.request.user, manage=True), pk=serializer.instance.pk
+        )
+        services.organisation_update(
+            actor=self.request.user, organisation=org, **serializer.validated_data
+        )
 
 
-class SiteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                  mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class SiteViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = SiteSerializer
 
     def get_queryset(self) -> QuerySet[Site]:
@@ -148,15 +191,18 @@ class SiteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
-        org = access.get_or_404(access.organisations(self.request.user, manage=True),
-                                pk=data.pop("organisation").pk)
+        org = access.get_or_404(
+            access.organisations(self.request.user, manage=True), pk=data.pop("organisation").pk
+        )
         data.pop("is_active", None)
-        serializer.instance = services.site_create(actor=self.request.user, organisation=org,
-                                                   **data)
+        serializer.instance = services.site_create(
+            actor=self.request.user, organisation=org, **data
+        )
 
     def perform_update(self, serializer: Any) -> None:
-        site = access.get_or_404(access.sites(self.request.user, manage=True),
-                                 pk=serializer.instance.pk)
+        site = access.get_or_404(
+            access.sites(self.request.user, manage=True), pk=serializer.instance.pk
+        )
         data = dict(serializer.validated_data)
         if "organisation" in data and data.pop("organisation").pk != site.organisation_id:
             raise serializers.ValidationError({"organisation": "A site cannot change owner."})
@@ -170,8 +216,7 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return access.contacts(self.request.user).order_by("organisation_id", "name")
 
 
-class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                        viewsets.GenericViewSet):
+class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Staff roles you may see: your colleagues; all staff of networks you coordinate."""
 
     serializer_class = MembershipSerializer
@@ -185,8 +230,10 @@ class MeSerializer(serializers.Serializer):
     email = serializers.EmailField()
     full_name = serializers.CharField()
     language = serializers.CharField()
-    roles = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
-                                  help_text="Roles by organisation id.")
+    roles = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Roles by organisation id.",
+    )
     coordinated_networks = serializers.ListField(child=serializers.IntegerField())
 
 
@@ -196,9 +243,13 @@ def me(request: Request) -> Response:
     """Who the token or session belongs to, and what they may act as."""
     actor = access.actor_for(request.user)
     user: Any = request.user
-    return Response({
-        "id": user.pk, "email": user.email, "full_name": user.full_name,
-        "language": user.language,
-        "roles": {str(k): sorted(v) for k, v in actor.roles_by_org.items()},
-        "coordinated_networks": sorted(actor.coordinated_network_ids),
-    })
+    return Response(
+        {
+            "id": user.pk,
+            "email": user.email,
+            "full_name": user.full_name,
+            "language": user.language,
+            "roles": {str(k): sorted(v) for k, v in actor.roles_by_org.items()},
+            "coordinated_networks": sorted(actor.coordinated_network_ids),
+        }
+    )

@@ -21,13 +21,19 @@ class NetworkForm(forms.ModelForm):
 
 class OrganisationForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(
-        label=_("Roles in this network"), choices=PartnerRole.choices,
-        widget=forms.CheckboxSelectMultiple, required=True,
+        label=_("Roles in this network"),
+        choices=PartnerRole.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=True,
     )
     website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
-    kbo_number = forms.CharField(label=_("enterprise number (KBO)"), required=False,
-                                 max_length=20, help_text=_("10 digits, e.g. 0123.456.749"),
-                                 widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    kbo_number = forms.CharField(
+        label=_("enterprise number (KBO)"),
+        required=False,
+        max_length=20,
+        help_text=_("10 digits, e.g. 0123.456.749"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
 
     class Meta:
         model = Organisation
@@ -51,18 +57,24 @@ class OrganisationForm(forms.ModelForm):
 
 
 class PartnerRolesForm(forms.Form):
-    roles = forms.MultipleChoiceField(label=_("Roles in this network"),
-                                      choices=PartnerRole.choices,
-                                      widget=forms.CheckboxSelectMultiple, required=False)
+    roles = forms.MultipleChoiceField(
+        label=_("Roles in this network"),
+        choices=PartnerRole.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
 
 
 class SiteForm(forms.ModelForm):
     class Meta:
         model = Site
         fields = ["name", "street", "postcode", "municipality", "phone", "is_active"]
-        widgets = {"postcode": forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 4,
-                                                      "autocomplete": "postal-code"}),
-                   "phone": forms.TextInput(attrs={"type": "tel"})}
+        widgets = {
+            "postcode": forms.TextInput(
+                attrs={"inputmode": "numeric", "maxlength": 4, "autocomplete": "postal-code"}
+            ),
+            "phone": forms.TextInput(attrs={"type": "tel"}),
+        }
         help_texts = {"municipality": _("Leave empty to take it from the postcode.")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -94,9 +106,13 @@ class InviteForm(forms.Form):
 
 
 class PostcodeUploadForm(forms.Form):
-    file = forms.FileField(label=_("Postcode file (CSV)"),
-                           help_text=_("Columns: postal, name, lat, lng (province optional). "
-                                       "UTF-8, comma-separated, with a header row."))
+    file = forms.FileField(
+        label=_("Postcode file (CSV)"),
+        help_text=_(
+            "Columns: postal, name, lat, lng (province optional). "
+            "UTF-8, comma-separated, with a header row."
+        ),
+    )
 
     def clean_file(self) -> bytes:
         upload = self.cleaned_data["file"]

@@ -83,7 +83,11 @@ class ProviderKind(models.TextChoices):
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kbo_number = models.CharField(
-        _("enterprise number (KBO)"), max_length=10, unique=True, null=True, blank=True,
+        _("enterprise number (KBO)"),
+        max_length=10,
+        unique=True,
+        null=True,
+        blank=True,
         help_text=_("10 digits, e.g. 0123.456.749"),
     )
     kind = models.CharField(_("kind"), max_length=40, choices=OrganisationKind.choices)
@@ -171,10 +175,12 @@ class Site(models.Model):
     street = models.CharField(_("street and number"), max_length=200)
     postcode = models.CharField(_("postcode"), max_length=4)
     municipality = models.CharField(_("municipality"), max_length=100)
-    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True,
-                                   blank=True)
-    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True,
-                                    blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -52,18 +52,22 @@ def parse_postcodes(data: bytes | str) -> list[PostcodeRow]:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise PostcodeFileError(
-                [RowError(1, _("the file is not UTF-8 text"))]
-            ) from exc
+            raise PostcodeFileError([RowError(1, _("the file is not UTF-8 text"))]) from exc
     else:
         text = data
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise PostcodeFileError([RowError(1, _("missing column(s): %(columns)s. Expected: "
-                                               "%(expected)s.") % {
-            "columns": ", ".join(missing), "expected": ", ".join(REQUIRED_COLUMNS)})])
+        raise PostcodeFileError(
+            [
+                RowError(
+                    1,
+                    _("missing column(s): %(columns)s. Expected: %(expected)s.")
+                    % {"columns": ", ".join(missing), "expected": ", ".join(REQUIRED_COLUMNS)},
+                )
+            ]
+        )
     reader.fieldnames = header
     rows: list[PostcodeRow] = []
     errors: list[RowError] = []
@@ -78,18 +82,23 @@ def parse_postcodes(data: bytes | str) -> list[PostcodeRow]:
         problems = []
         for code in codes:
             if not (len(code) == 4 and code.isdigit() and code[0] != "0"):
-                problems.append(_("postcode %(code)r is not a Belgian postcode (4 digits)")
-                                % {"code": code})
+                problems.append(
+                    _("postcode %(code)r is not a Belgian postcode (4 digits)") % {"code": code}
+                )
         if not name:
             problems.append(_("the place name is empty"))
         lat = _decimal(raw.get("lat") or "", -90, 90)
         lng = _decimal(raw.get("lng") or "", -180, 180)
         if lat is None:
-            problems.append(_("latitude %(value)r is not a number between -90 and 90")
-                            % {"value": raw.get("lat")})
+            problems.append(
+                _("latitude %(value)r is not a number between -90 and 90")
+                % {"value": raw.get("lat")}
+            )
         if lng is None:
-            problems.append(_("longitude %(value)r is not a number between -180 and 180")
-                            % {"value": raw.get("lng")})
+            problems.append(
+                _("longitude %(value)r is not a number between -180 and 180")
+                % {"value": raw.get("lng")}
+            )
         if problems:
             errors.extend(RowError(index, p) for p in problems)
             continue
@@ -102,9 +111,13 @@ def parse_postcodes(data: bytes | str) -> list[PostcodeRow]:
                 rows.append(row)
             elif (earlier.latitude, earlier.longitude) != (lat, lng):
                 # The same place twice is harmless; twice with other coordinates is not.
-                errors.append(RowError(index, _(
-                    "%(code)s %(name)s appears twice with different coordinates")
-                    % {"code": code, "name": name}))
+                errors.append(
+                    RowError(
+                        index,
+                        _("%(code)s %(name)s appears twice with different coordinates")
+                        % {"code": code, "name": name},
+                    )
+                )
     if not rows and not errors:
         errors.append(RowError(1, _("the file has no rows")))
     if errors:

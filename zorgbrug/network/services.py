@@ -38,6 +38,7 @@ def _clean(instance: Any, exclude: Iterable[str] = ()) -> None:
 
 # --- Postcodes ------------------------------------------------------------------------
 
+
 def postcode_lookup(*, code: str, name: str = "") -> Postcode | None:
     """The postcode row for a code (and, when given, the place name)."""
     qs = Postcode.objects.filter(code=code.strip())
@@ -60,10 +61,19 @@ def postcodes_import(*, data: bytes | str, progress: ProgressFn | None = None) -
     for row in rows:
         current = existing.get((row.code, row.name.lower()))
         if current is None:
-            created.append(Postcode(code=row.code, name=row.name, latitude=row.latitude,
-                                    longitude=row.longitude, province=row.province))
+            created.append(
+                Postcode(
+                    code=row.code,
+                    name=row.name,
+                    latitude=row.latitude,
+                    longitude=row.longitude,
+                    province=row.province,
+                )
+            )
         elif (current.latitude, current.longitude, current.province) != (
-            row.latitude, row.longitude, row.province
+            row.latitude,
+            row.longitude,
+            row.province,
         ):
             current.latitude, current.longitude = row.latitude, row.longitude
             current.province = row.province
@@ -71,15 +81,17 @@ def postcodes_import(*, data: bytes | str, progress: ProgressFn | None = None) -
     total = len(created) + len(updated)
     with transaction.atomic():
         for start in range(0, len(created), 500):
-            Postcode.objects.bulk_create(created[start:start + 500])
+            Postcode.objects.bulk_create(created[start : start + 500])
             if progress:
                 progress(min(start + 500, len(created)), total, _("Adding postcodes"))
         for start in range(0, len(updated), 500):
-            Postcode.objects.bulk_update(updated[start:start + 500],
-                                         ["latitude", "longitude", "province"])
+            Postcode.objects.bulk_update(
+                updated[start : start + 500], ["latitude", "longitude", "province"]
+            )
             if progress:
-                progress(len(created) + min(start + 500, len(updated)), total,
-                         _("Updating postcodes"))
+                progress(
+                    len(created) + min(start + 500, len(updated)), total, _("Updating postcodes")
+                )
     return {"created": len(created), "updated": len(updated), "rows": len(rows)}
 
 
@@ -89,8 +101,10 @@ def _locate_site(site: Site) -> None:
     match = postcode_lookup(code=code, name=site.municipality)
     if match is None:
         raise ValidationError(
-            {"postcode": _("Unknown postcode %(code)s: enter a Belgian postcode, e.g. 9900.")
-             % {"code": code}}
+            {
+                "postcode": _("Unknown postcode %(code)s: enter a Belgian postcode, e.g. 9900.")
+                % {"code": code}
+            }
         )
     site.postcode = code
     if not site.municipality:
@@ -101,6 +115,7 @@ def _locate_site(site: Site) -> None:
 
 # --- Networks -------------------------------------------------------------------------
 
+
 @transaction.atomic
 def network_update(*, actor: Any, network: Network, **fields: Any) -> Network:
     access.require(access.can_manage_network(actor, network))
@@ -108,14 +123,26 @@ def network_update(*, actor: Any, network: Network, **fields: Any) -> Network:
         setattr(network, name, value)
     _clean(network)
     network.save()
-    audit.record(actor=actor, action="update", obj=network, network_id=network.pk,
-                 detail={"fields": sorted(fields)})
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=network,
+        network_id=network.pk,
+        detail={"fields": sorted(fields)},
+    )
     return network
 
 
 @transaction.atomic
-def network_create(*, name: str, slug: str, region: str = "", description: str = "",
-                   coordinator: Organisation | None = None, actor: Any = None) -> Network:
+def network_create(
+    *,
+    name: str,
+    slug: str,
+    region: str = "",
+    description: str = "",
+    coordinator: Organisation | None = None,
+    actor: Any = None,
+) -> Network:
     """Create a network (superusers, the set-up wizard, the demo loader).
 
     The coordinator organisation, if given, becomes its coordinating partner.
@@ -133,6 +160,7 @@ def network_create(*, name: str, slug: str, region: str = "", description: str =
 
 
 # --- Organisations and partner roles --------------------------------------------------
+
 
 def _kbo_or_none(value: str | None) -> str | None:
     if value is None or not str(value).strip():
@@ -153,28 +181,55 @@ def _set_roles(partner: Partner, roles: Iterable[str]) -> None:
 
 
 @transaction.atomic
-def organisation_create(*, actor: Any, network: Network, name: str, kind: str,
-                        roles: Iterable[str], kbo_number: str | None = None,
-                        provider_kind: str = "", email: str = "", phone: str = "",
-                        website: str = "") -> Organisation:
+def organisation_create(
+    *,
+    actor: Any,
+    network: Network,
+    name: str,
+    kind: str,
+    roles: Iterable[str],
+    kbo_number: str | None = None,
+    provider_kind: str = "",
+    email: str = "",
+    phone: str = "",
+    website: str = "",
+) -> Organisation:
     """Register a partner organisation in a network the actor coordinates."""
     if actor is not None:
         access.require(access.can_manage_network(actor, network))
     kbo = _kbo_or_none(kbo_number)
     if kbo and Organisation.objects.filter(kbo_number=kbo).exists():
-        raise ValidationError({"kbo_number": _(
-            "An organisation with enterprise number %(kbo)s is already registered; add it to "
-            "this network from its page instead.") % {"kbo": kbo}})
-    org = Organisation(name=name, kind=kind, kbo_number=kbo, provider_kind=provider_kind,
-                       email=email, phone=phone, website=website)
+        raise ValidationError(
+            {
+                "kbo_number": _(
+                    "An organisation with enterprise number %(kbo)s is already registered; "
+                    "add it to this network from its page instead."
+                )
+                % {"kbo": kbo}
+            }
+        )
+    org = Organisation(
+        name=name,
+        kind=kind,
+        kbo_number=kbo,
+        provider_kind=provider_kind,
+        email=email,
+        phone=phone,
+        website=website,
+    )
     _clean(org)
     org.save()
     partner = Partner(network=network, organisation=org)
     _set_roles(partner, roles)
     partner.save()
     if actor is not None:
-        audit.record(actor=actor, action="create", obj=org, network_id=network.pk,
-                     detail={"roles": sorted(roles)})
+        audit.record(
+            actor=actor,
+            action="create",
+            obj=org,
+            network_id=network.pk,
+            detail={"roles": sorted(roles)},
+        )
     return org
 
 
@@ -184,50 +239,80 @@ def organisation_update(*, actor: Any, organisation: Organisation, **fields: Any
     if "kbo_number" in fields:
         fields["kbo_number"] = _kbo_or_none(fields["kbo_number"])
         kbo = fields["kbo_number"]
-        if kbo and Organisation.objects.filter(kbo_number=kbo).exclude(
-            pk=organisation.pk
-        ).exists():
-            raise ValidationError({"kbo_number": _(
-                "Another organisation already has enterprise number %(kbo)s.") % {"kbo": kbo}})
+        if kbo and Organisation.objects.filter(kbo_number=kbo).exclude(pk=organisation.pk).exists():
+            raise ValidationError(
+                {
+                    "kbo_number": _("Another organisation already has enterprise number %(kbo)s.")
+                    % {"kbo": kbo}
+                }
+            )
     for name, value in fields.items():
         setattr(organisation, name, value)
     _clean(organisation)
     organisation.save()
-    audit.record(actor=actor, action="update", obj=organisation,
-                 detail={"fields": sorted(fields)})
+    audit.record(actor=actor, action="update", obj=organisation, detail={"fields": sorted(fields)})
     return organisation
 
 
 @transaction.atomic
-def partner_set_roles(*, actor: Any, network: Network, organisation: Organisation,
-                      roles: Iterable[str]) -> Partner:
+def partner_set_roles(
+    *, actor: Any, network: Network, organisation: Organisation, roles: Iterable[str]
+) -> Partner:
     """Add an organisation to a network, or change its roles there."""
     access.require(access.can_manage_network(actor, network))
     partner, _created = Partner.objects.select_for_update().get_or_create(
         network=network, organisation=organisation
     )
     roles = set(roles)
-    if partner.is_coordinator and PartnerRole.COORDINATOR not in roles and not Partner.objects.filter(
-        network=network, is_coordinator=True
-    ).exclude(pk=partner.pk).exists():
+    other_coordinators = Partner.objects.filter(network=network, is_coordinator=True).exclude(
+        pk=partner.pk
+    )
+    if (
+        partner.is_coordinator
+        and PartnerRole.COORDINATOR not in roles
+        and not other_coordinators.exists()
+    ):
         raise ValidationError(_("A network needs at least one coordinating organisation."))
     _set_roles(partner, roles)
     partner.save()
-    audit.record(actor=actor, action="update", obj=partner, network_id=network.pk,
-                 detail={"roles": sorted(roles)})
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=partner,
+        network_id=network.pk,
+        detail={"roles": sorted(roles)},
+    )
     return partner
 
 
 # --- Sites and contacts ---------------------------------------------------------------
 
+
 @transaction.atomic
-def site_create(*, actor: Any, organisation: Organisation, name: str, street: str,
-                postcode: str, municipality: str = "", phone: str = "",
-                latitude: Any = None, longitude: Any = None) -> Site:
+def site_create(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    name: str,
+    street: str,
+    postcode: str,
+    municipality: str = "",
+    phone: str = "",
+    latitude: Any = None,
+    longitude: Any = None,
+) -> Site:
     if actor is not None:
         access.require(access.can_manage_organisation(actor, organisation))
-    site = Site(organisation=organisation, name=name, street=street, postcode=postcode,
-                municipality=municipality, phone=phone, latitude=latitude, longitude=longitude)
+    site = Site(
+        organisation=organisation,
+        name=name,
+        street=street,
+        postcode=postcode,
+        municipality=municipality,
+        phone=phone,
+        latitude=latitude,
+        longitude=longitude,
+    )
     _locate_site(site)
     _clean(site)
     site.save()
@@ -252,8 +337,9 @@ def site_update(*, actor: Any, site: Site, **fields: Any) -> Site:
 
 
 @transaction.atomic
-def contact_save(*, actor: Any, organisation: Organisation, contact: Contact | None = None,
-                 **fields: Any) -> Contact:
+def contact_save(
+    *, actor: Any, organisation: Organisation, contact: Contact | None = None, **fields: Any
+) -> Contact:
     access.require(access.can_manage_organisation(actor, organisation))
     contact = contact or Contact(organisation=organisation)
     if contact.organisation_id != organisation.pk:
@@ -275,6 +361,7 @@ def contact_delete(*, actor: Any, contact: Contact) -> None:
 
 
 # --- Memberships ----------------------------------------------------------------------
+
 
 def membership_grant(*, actor: Any, user: Any, organisation: Organisation, role: str) -> Membership:
     """Give a user a role at an organisation (reactivating a former one)."""
@@ -298,8 +385,10 @@ def membership_grant(*, actor: Any, user: Any, organisation: Organisation, role:
 @transaction.atomic
 def membership_set_active(*, actor: Any, membership: Membership, active: bool) -> Membership:
     access.require(access.can_manage_organisation(actor, membership.organisation))
-    if not active and membership.user_id == getattr(actor, "pk", None) and (
-        membership.role == StaffRole.COORDINATOR
+    if (
+        not active
+        and membership.user_id == getattr(actor, "pk", None)
+        and (membership.role == StaffRole.COORDINATOR)
     ):
         raise ValidationError(_("You cannot take away your own coordinator role."))
     membership.is_active = active

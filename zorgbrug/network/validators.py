@@ -17,8 +17,10 @@ def normalise_kbo(value: str) -> str:
         return str(vat.validate(value))
     except StdnumError as exc:
         raise ValidationError(
-            _("%(value)s is not a valid enterprise number (KBO): expected 10 digits "
-              "whose check digits match, e.g. 0123.456.749."),
+            _(
+                "%(value)s is not a valid enterprise number (KBO): expected 10 digits "
+                "whose check digits match, e.g. 0123.456.749."
+            ),
             code="invalid_kbo",
             params={"value": value},
         ) from exc

@@ -19,8 +19,7 @@ class Command(BaseCommand):
         if not 0 <= options["seed"] < 10_000:
             raise CommandError("--seed must be between 0 and 9999")
         try:
-            result = generate_region(organisations=options["organisations"],
-                                     seed=options["seed"])
+            result = generate_region(organisations=options["organisations"], seed=options["seed"])
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"Synthetic region: {result}"))

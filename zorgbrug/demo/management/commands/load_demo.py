@@ -14,6 +14,9 @@ class Command(BaseCommand):
             result = load_demo()
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo loaded: {result['networks']} networks, {result['organisations']} "
-            f"organisations. Log-ins: {', '.join(result['users'])}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo loaded: {result['networks']} networks, {result['organisations']} "
+                f"organisations. Log-ins: {', '.join(result['users'])}"
+            )
+        )

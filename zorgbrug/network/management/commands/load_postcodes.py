@@ -8,8 +8,10 @@ from zorgbrug.network.services import postcodes_import
 
 
 class Command(BaseCommand):
-    help = ("Load postcodes with coordinates from a CSV file with columns postal,name,lat,lng "
-            "(province optional). All or nothing: one bad row and nothing is loaded.")
+    help = (
+        "Load postcodes with coordinates from a CSV file with columns postal,name,lat,lng "
+        "(province optional). All or nothing: one bad row and nothing is loaded."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)
@@ -24,6 +26,10 @@ class Command(BaseCommand):
             lines = "\n".join(f"  {e}" for e in exc.errors[:50])
             more = f"\n  … and {len(exc.errors) - 50} more" if len(exc.errors) > 50 else ""
             raise CommandError(
-                f"{path}: nothing loaded, {len(exc.errors)} error(s):\n{lines}{more}") from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"{result['rows']} rows: {result['created']} added, {result['updated']} updated."))
+                f"{path}: nothing loaded, {len(exc.errors)} error(s):\n{lines}{more}"
+            ) from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result['rows']} rows: {result['created']} added, {result['updated']} updated."
+            )
+        )
