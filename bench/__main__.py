@@ -32,9 +32,13 @@ def main(argv: list[str]) -> int:
     for module_name in names:
         module = importlib.import_module(f"bench.{module_name}")
         params = dict(module.PARAMS)
-        with scratch_database() as vendor:
-            params["database"] = vendor
-            print(f"== {module.NAME} on {vendor} {params}", flush=True)
+        if getattr(module, "NEEDS_DATABASE", True):
+            with scratch_database() as vendor:
+                params["database"] = vendor
+                print(f"== {module.NAME} on {vendor} {params}", flush=True)
+                metrics = module.run(params)
+        else:  # pure algorithms: no database at all
+            print(f"== {module.NAME} {params}", flush=True)
             metrics = module.run(params)
         path = write_result(module.NAME, metrics, params)
         print(json.dumps(metrics, indent=2))

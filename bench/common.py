@@ -1,6 +1,7 @@
 """Shared plumbing for benchmarks: a throw-away database, timing, the results file.
 
-Each benchmark module in bench/ defines `NAME`, `PARAMS` and `run(params) -> metrics`.
+Each benchmark module bench/bench_<name>.py defines `NAME`, `PARAMS` and
+`run(params) -> metrics` (and `NEEDS_DATABASE = False` when it touches no database).
 `python -m bench [name]` runs them on a fresh test database created next to the one
 DATABASE_URL names (it is dropped afterwards) and writes bench/results/<name>.json.
 """
