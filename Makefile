@@ -55,7 +55,7 @@ worker: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy zorgbrug bench tests
+	$(VENV)/bin/mypy zorgbrug bench tests scripts
 
 # Debian's Chromium for the browser tests; Playwright never downloads a browser here.
 browser:
@@ -76,7 +76,7 @@ bench: install
 	ALLOW_SYNTHETIC_DATA=1 $(PY) -m bench $(BENCH)
 
 messages: install
-	$(PY) manage.py makemessages $(foreach l,$(LANGS),-l $(l)) --ignore=.venv --ignore=.tools --ignore=tests --ignore=bench --no-obsolete
+	$(PY) manage.py makemessages $(foreach l,$(LANGS),-l $(l)) --ignore=.venv --ignore=.tools --ignore=tests --ignore=bench --ignore=scripts --no-obsolete --no-wrap
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=.tools
 
 clean:

@@ -58,7 +58,8 @@ def _run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[
     base = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "ZORGBRUG_TESTING", "DJANGO_SETTINGS_MODULE"}
+        if k
+        not in {"DEBUG", "ZORGBRUG_TESTING", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],

@@ -24,19 +24,27 @@ LOCALE = Path(__file__).resolve().parent.parent / "zorgbrug" / "locale"
 def test_catalogue_is_complete_and_valid(language: str) -> None:
     """Staff pages must be complete in nl and fr (en is the source); ar and tr too so far."""
     po = LOCALE / language / "LC_MESSAGES" / "django.po"
-    check = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po)],
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        ["msgfmt", "--check", "-o", "/dev/null", str(po)], capture_output=True, text=True
+    )
     assert check.returncode == 0, check.stderr
     for flag in ("--untranslated", "--only-fuzzy"):
-        out = subprocess.run(["msgattrib", flag, "--no-wrap", str(po)], capture_output=True,
-                             text=True, check=True).stdout
+        out = subprocess.run(
+            ["msgattrib", flag, "--no-wrap", str(po)], capture_output=True, text=True, check=True
+        ).stdout
         assert out.strip() == "", f"{language}: {flag} entries:\n{out[:3000]}"
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("language", "expected"), [
-    ("nl", "Aanmelden"), ("fr", "Se connecter"), ("en", "Log in"), ("ar", 'dir="rtl"'),
-])
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("nl", "Aanmelden"),
+        ("fr", "Se connecter"),
+        ("en", "Log in"),
+        ("ar", 'dir="rtl"'),
+    ],
+)
 def test_login_page_in_each_language(language: str, expected: str) -> None:
     client = Client()
     client.cookies["django_language"] = language
@@ -65,14 +73,28 @@ def test_demo_loader_refuses_without_debug(settings: Any) -> None:
 def test_demo_loader_is_idempotent_and_has_one_login_per_role(settings: Any) -> None:
     settings.DEBUG = True
     load_demo()
-    counts = [Network.objects.count(), Organisation.objects.count(), Site.objects.count(),
-              Partner.objects.count(), User.objects.count(), Membership.objects.count()]
+    counts = [
+        Network.objects.count(),
+        Organisation.objects.count(),
+        Site.objects.count(),
+        Partner.objects.count(),
+        User.objects.count(),
+        Membership.objects.count(),
+    ]
     load_demo()
-    assert counts == [Network.objects.count(), Organisation.objects.count(),
-                      Site.objects.count(), Partner.objects.count(), User.objects.count(),
-                      Membership.objects.count()]
-    roles = set(Membership.objects.filter(user__email__endswith="@demo.zorgbrug.be")
-                .values_list("role", flat=True))
+    assert counts == [
+        Network.objects.count(),
+        Organisation.objects.count(),
+        Site.objects.count(),
+        Partner.objects.count(),
+        User.objects.count(),
+        Membership.objects.count(),
+    ]
+    roles = set(
+        Membership.objects.filter(user__email__endswith="@demo.zorgbrug.be").values_list(
+            "role", flat=True
+        )
+    )
     assert roles == {"coordinator", "referrer", "provider", "trainer", "researcher"}
     noord = Network.objects.get(slug="noord-meetjesland")
     providers = Partner.objects.filter(network=noord, is_care_provider=True)
@@ -92,10 +114,11 @@ def test_generate_region_is_deterministic(settings: Any) -> None:
     settings.DEBUG = True
 
     def snapshot() -> list[tuple[Any, ...]]:
-        return list(Site.objects.filter(organisation__partnerships__network__slug="synthetic-5")
-                    .order_by("organisation__kbo_number", "name")
-                    .values_list("organisation__name", "organisation__kind", "name",
-                                 "postcode", "latitude"))
+        return list(
+            Site.objects.filter(organisation__partnerships__network__slug="synthetic-5")
+            .order_by("organisation__kbo_number", "name")
+            .values_list("organisation__name", "organisation__kind", "name", "postcode", "latitude")
+        )
 
     generate_region(organisations=40, seed=5)
     first = snapshot()

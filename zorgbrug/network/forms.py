@@ -26,9 +26,9 @@ class OrganisationForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=True,
     )
-    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     kbo_number = forms.CharField(
-        label=_("enterprise number (KBO)"),
+        label=_("Enterprise number (KBO)"),
         required=False,
         max_length=20,
         help_text=_("10 digits, e.g. 0123.456.749"),
