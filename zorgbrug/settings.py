@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "zorgbrug.core",
     "zorgbrug.network",
     "zorgbrug.access",
+    "zorgbrug.clients",
     "zorgbrug.jobs",
     "zorgbrug.demo",
 ]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("zorgbrug.core.urls")),
     path("accounts/", include("zorgbrug.access.urls")),
     path("", include("zorgbrug.network.urls")),
+    path("clients/", include("zorgbrug.clients.urls")),
     path("jobs/", include("zorgbrug.jobs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),

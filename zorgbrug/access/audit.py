@@ -55,6 +55,8 @@ def record(
             organisation_id = obj.pk
         else:
             organisation_id = getattr(obj, "organisation_id", None)
+    if obj is not None and network_id is None:
+        network_id = getattr(obj, "network_id", None)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)

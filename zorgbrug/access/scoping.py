@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from zorgbrug.network.models import (
@@ -36,6 +36,7 @@ from zorgbrug.network.models import (
 
 if TYPE_CHECKING:
     from zorgbrug.access.models import AuditEvent, Invitation
+    from zorgbrug.clients.models import CareRecipient, Client, Consent, Screening
 
 M = TypeVar("M", bound=Model)
 
@@ -182,6 +183,60 @@ def audit_events(user: Any) -> QuerySet[AuditEvent]:
         Q(network_id__in=actor.coordinated_network_ids)
         | Q(organisation__partnerships__network_id__in=actor.coordinated_network_ids)
     ).distinct()
+
+
+# --- Clients (personal data) ----------------------------------------------------------
+# Referrers — and coordinators, whose organisation refers too — see the clients that one of
+# their organisations follows. Provider staff, trainers and researchers never read a client
+# record: they get their own narrow views (a booked child's first name and needs, an
+# enrolment list, pseudonymised research data) in the domains that need them.
+
+CLIENT_ROLES = (StaffRole.REFERRER, StaffRole.COORDINATOR)
+
+
+def client_organisation_ids(user: Any) -> frozenset[int]:
+    """Organisations through which the user may read and change client records."""
+    return actor_for(user).organisation_ids_with(*CLIENT_ROLES)
+
+
+def clients(user: Any) -> QuerySet[Client]:
+    from zorgbrug.clients.models import Client, FollowingOrganisation
+
+    org_ids = client_organisation_ids(user)
+    if not org_ids:
+        return Client.objects.none()
+    # EXISTS rather than a join + DISTINCT: it keeps the caseload's ORDER BY/LIMIT cheap.
+    follows = FollowingOrganisation.objects.filter(
+        client=OuterRef("pk"), organisation_id__in=org_ids, until__isnull=True
+    )
+    return Client.objects.filter(Exists(follows))
+
+
+def care_recipients(user: Any) -> QuerySet[CareRecipient]:
+    from zorgbrug.clients.models import CareRecipient
+
+    return CareRecipient.objects.filter(client__in=clients(user).values("pk"))
+
+
+def consents(user: Any) -> QuerySet[Consent]:
+    from zorgbrug.clients.models import Consent
+
+    return Consent.objects.filter(client__in=clients(user).values("pk"))
+
+
+def screenings(user: Any) -> QuerySet[Screening]:
+    from zorgbrug.clients.models import Screening
+
+    return Screening.objects.filter(client__in=clients(user).values("pk"))
+
+
+def client_audit_events(user: Any, client: Client) -> QuerySet[AuditEvent]:
+    """The audit trail of one client, for the coordinators of the client's network."""
+    from zorgbrug.access.models import AuditEvent
+
+    if not actor_for(user).coordinates(client.network_id):
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(object_type="clients.client", object_id=str(client.pk))
 
 
 # --- Helpers --------------------------------------------------------------------------

@@ -19,6 +19,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     actor = scoping.actor_for(user)
     if actor.is_authenticated:
         items.append({"label": _("Home"), "url": reverse("core:home"), "key": "home"})
+        if scoping.client_organisation_ids(user):
+            items.append(
+                {"label": _("Caseload"), "url": reverse("clients:caseload"), "key": "caseload"}
+            )
         if actor.coordinated_network_ids:
             items.append(
                 {"label": _("Network"), "url": reverse("network:network_list"), "key": "network"}
