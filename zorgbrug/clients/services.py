@@ -388,6 +388,18 @@ def _build_screening(
     return screening, need_rows
 
 
+@dataclass
+class IntakePlan:
+    """A checked intake, ready to be written: nothing of it is in the database yet."""
+
+    record: Client
+    recipients: list[CareRecipient]
+    consent: Consent
+    shared_with: list[Any]
+    screening: Screening | None
+    needs: list[ScreeningNeed]
+
+
 def client_register(
     *,
     actor: Any,
@@ -406,6 +418,42 @@ def client_register(
     Refuses a probable duplicate (same INSZ, or same name and date of birth in the network)
     unless `allow_duplicate`; the caller offers to link to it with `client_follow` instead.
     """
+    plan = client_intake_check(
+        actor=actor,
+        organisation=organisation,
+        network=network,
+        client=client,
+        consent=consent,
+        recipients=recipients,
+        screening=screening,
+        needs=needs,
+        allow_duplicate=allow_duplicate,
+    )
+    try:
+        record = client_intake_write(actor=actor, organisation=organisation, plan=plan)
+    except IntegrityError as exc:
+        # Two referrers registering the same INSZ at the same moment: the constraint wins.
+        raise DuplicateClient(
+            duplicates_find(network=network, organisation=organisation, insz=plan.record.insz)
+        ) from exc
+    access.forget(actor)
+    return record
+
+
+def client_intake_check(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    network: Network,
+    client: dict[str, Any],
+    consent: dict[str, Any],
+    recipients: list[dict[str, Any]] | None = None,
+    screening: dict[str, Any] | None = None,
+    needs: list[dict[str, Any]] | None = None,
+    allow_duplicate: bool = False,
+) -> IntakePlan:
+    """Every check of `client_register`, without writing: the plan to give to
+    `client_intake_write`, or PermissionDenied, ValidationError or DuplicateClient."""
     _acting_organisation(actor, organisation)
     if network not in referral_networks(organisation):
         raise PermissionDenied
@@ -446,7 +494,6 @@ def client_register(
         row = CareRecipient(client=record, **data)
         _clean_recipient(row, index)
         recipient_rows.append(row)
-    shared_with = list(consent.get("shared_with") or [])
     consent_row = Consent(
         client=record,
         text_version=consent["text_version"],
@@ -465,43 +512,58 @@ def client_register(
     need_rows: list[ScreeningNeed] = []
     if screening is not None:
         screening_row, need_rows = _build_screening(record, screening, needs or [], recipient_rows)
-    try:
-        with transaction.atomic():
-            record.save()
-            for row in recipient_rows:
-                row.client = record
-                row.save()
-            consent_row.client = record
-            consent_row.save()
-            if shared_with:
-                consent_row.shared_with.set(shared_with)
-            FollowingOrganisation.objects.create(
-                client=record, organisation=organisation, added_by=actor, reason="intake"
-            )
-            if screening_row is not None:
-                screening_row.client = record
-                screening_row.taken_by = actor
-                screening_row.organisation = organisation
-                screening_row.save()
-                for need in need_rows:
-                    need.screening = screening_row
-                    need.care_recipient = need.care_recipient  # saved above
-                    need.save()
-            audit.record(
-                actor=actor,
-                action="create",
-                obj=record,
-                detail={
-                    "care_recipients": len(recipient_rows),
-                    "screening": screening_row is not None,
-                },
-            )
-    except IntegrityError as exc:
-        # Two referrers registering the same INSZ at the same moment: the constraint wins.
-        raise DuplicateClient(
-            duplicates_find(network=network, organisation=organisation, insz=record.insz)
-        ) from exc
-    access.forget(actor)
+    return IntakePlan(
+        record=record,
+        recipients=recipient_rows,
+        consent=consent_row,
+        shared_with=list(consent.get("shared_with") or []),
+        screening=screening_row,
+        needs=need_rows,
+    )
+
+
+def client_intake_write(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    plan: IntakePlan,
+    audit_detail: dict[str, Any] | None = None,
+) -> Client:
+    """Write a plan made by `client_intake_check` (in the same request or job), in one
+    transaction (a savepoint inside the caller's), and audit it. An IntegrityError means
+    that someone registered the same INSZ in between."""
+    record = plan.record
+    with transaction.atomic():
+        record.save()
+        for row in plan.recipients:
+            row.client = record
+            row.save()
+        plan.consent.client = record
+        plan.consent.save()
+        if plan.shared_with:
+            plan.consent.shared_with.set(plan.shared_with)
+        FollowingOrganisation.objects.create(
+            client=record, organisation=organisation, added_by=actor, reason="intake"
+        )
+        if plan.screening is not None:
+            plan.screening.client = record
+            plan.screening.taken_by = actor
+            plan.screening.organisation = organisation
+            plan.screening.save()
+            for need in plan.needs:
+                need.screening = plan.screening
+                need.care_recipient = need.care_recipient  # saved above
+                need.save()
+        audit.record(
+            actor=actor,
+            action="create",
+            obj=record,
+            detail={
+                "care_recipients": len(plan.recipients),
+                "screening": plan.screening is not None,
+                **(audit_detail or {}),
+            },
+        )
     return record
 
 
