@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "zorgbrug.network",
     "zorgbrug.access",
     "zorgbrug.clients",
+    "zorgbrug.care",
     "zorgbrug.jobs",
     "zorgbrug.demo",
 ]
@@ -263,3 +264,7 @@ ADMINS = [("Admin", a) for a in env_list("ADMIN_EMAILS")]
 
 # Demo data and the synthetic generator may only run on a development installation.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "zorgbrug-demo")
+
+# --- Notifications --------------------------------------------------------------------
+SMS_BACKEND = env_str("SMS_BACKEND", "zorgbrug.care.sms.ConsoleBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms.log"))

@@ -239,6 +239,55 @@ def client_audit_events(user: Any, client: Client) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(object_type="clients.client", object_id=str(client.pk))
 
 
+# --- Care capacity and bookings -------------------------------------------------------
+# Care sites are not personal data: everyone in a network sees its sites to search them.
+# Provider staff manage their own organisation's sites (capacity, day list, attendance);
+# coordinators manage every site of their networks. Care requests are personal data:
+# referrers see those of the clients they follow; providers see the requests booked or
+# asked at their sites, through the minimum a day list needs (first name, age, needs).
+
+
+def care_sites(user: Any, *, manage: bool = False) -> QuerySet[Any]:
+    from zorgbrug.care.models import CareSite
+
+    actor = actor_for(user)
+    if not actor.is_authenticated:
+        return CareSite.objects.none()
+    if not manage:
+        return CareSite.objects.filter(network_id__in=actor.network_ids)
+    provider_orgs = actor.organisation_ids_with(StaffRole.PROVIDER)
+    return CareSite.objects.filter(
+        Q(site__organisation_id__in=provider_orgs, network_id__in=actor.network_ids)
+        | Q(network_id__in=actor.coordinated_network_ids)
+    )
+
+
+def care_requests(user: Any) -> QuerySet[Any]:
+    from zorgbrug.care.models import Booking, CareRequest
+
+    actor = actor_for(user)
+    if not actor.is_authenticated:
+        return CareRequest.objects.none()
+    at_my_sites = Booking.objects.filter(request=OuterRef("pk"),
+                                         care_site__in=care_sites(user, manage=True))
+    return CareRequest.objects.filter(
+        Q(client__in=clients(user).values("pk")) | Q(Exists(at_my_sites)))
+
+
+def site_bookings(user: Any) -> QuerySet[Any]:
+    """Bookings at the sites the user manages (the provider's day list)."""
+    from zorgbrug.care.models import Booking
+
+    return Booking.objects.filter(care_site__in=care_sites(user, manage=True).values("pk"))
+
+
+def client_bookings(user: Any) -> QuerySet[Any]:
+    """Bookings of the clients the user follows (the referrer's view)."""
+    from zorgbrug.care.models import Booking
+
+    return Booking.objects.filter(request__client__in=clients(user).values("pk"))
+
+
 # --- Helpers --------------------------------------------------------------------------
 
 

@@ -1,0 +1,405 @@
+"""Capacity, proposals and booking: all-or-nothing, never overbooked, clear refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from tests.care.conftest import CareWorld, reserve
+from zorgbrug.care import selectors, services
+from zorgbrug.care.capacity import capacity_rebuild
+from zorgbrug.care.models import (
+    Booking,
+    BookingStatus,
+    CapacitySlot,
+    CareRequest,
+    Notification,
+    RequestStatus,
+)
+from zorgbrug.clients.models import CareRecipient
+
+pytestmark = pytest.mark.django_db
+
+
+def course(
+    care: CareWorld,
+    *,
+    weeks: int = 3,
+    start: dt.time = dt.time(9),
+    end: dt.time = dt.time(12),
+    first: dt.date | None = None,
+) -> Any:
+    first = first or care.monday
+    return services.activity_create(
+        actor=care.world.referrer,
+        client=care.family,
+        organisation=care.world.org,
+        kind="course",
+        title="Logistiek assistent",
+        postcode="9900",
+        first_date=first,
+        last_date=first + dt.timedelta(days=7 * weeks - 1),
+        recurrence="FREQ=WEEKLY;BYDAY=MO,TU,TH",
+        start_time=start,
+        end_time=end,
+        travel_minutes=30,
+    )
+
+
+def ask(care: CareWorld, activity: Any = None, recipients: Any = None) -> CareRequest:
+    activity = activity or course(care)
+    recipients = recipients or list(care.family.care_recipients.all())
+    return services.care_request_create(
+        actor=care.world.referrer, activity=activity, recipients=recipients
+    )
+
+
+def slot(care: CareWorld, site: Any, day: dt.date, part: str, band: Any) -> CapacitySlot:
+    return CapacitySlot.objects.get(care_site=site, date=day, day_part=part, age_band=band)
+
+
+def test_capacity_counters_follow_reservations_and_skip_holidays(care: CareWorld) -> None:
+    s = slot(care, care.near, care.monday, "am", care.baby)
+    assert (s.reserved_places, s.vacancy_places, s.places, s.booked) == (2, 0, 2, 0)
+    assert not CapacitySlot.objects.filter(
+        care_site=care.near, date__week_day__in=[1, 7]
+    ).exists()  # weekends
+
+
+def test_request_derives_needed_day_parts(care: CareWorld) -> None:
+    request = ask(care)
+    needs = list(request.needs.values_list("date", "day_part"))
+    assert len(needs) == 9  # three weeks, three days, mornings only
+    assert all(part == "am" for _d, part in needs)
+
+
+def test_three_week_course_for_two_siblings_is_booked_at_one_site(
+    care: CareWorld, mailoutbox: Any
+) -> None:
+    request = ask(care)
+    proposal = selectors.options_for_request(request)
+    assert proposal.options and not proposal.options[0].split
+    best = proposal.options[0]
+    assert best.sites == [care.near]  # nearest, speaks Arabic, takes both children
+    bookings = services.booking_create(actor=care.world.referrer, request=request, plan=best.plan)
+    assert len(bookings) == 18
+    request.refresh_from_db()
+    assert request.status == RequestStatus.BOOKED
+    s = slot(care, care.near, care.monday, "am", care.school)
+    assert s.booked == 2 and s.places == 2
+
+
+def test_booking_is_all_or_nothing(care: CareWorld) -> None:
+    request = ask(care)
+    plan = selectors.options_for_request(request).options[0].plan
+    last = max(plan)
+    s = slot(care, care.near, last[0], last[1], care.school)
+    CapacitySlot.objects.filter(pk=s.pk).update(booked=2)  # someone took the last places
+    with pytest.raises(services.NoLongerAvailable):
+        services.booking_create(actor=care.world.referrer, request=request, plan=plan)
+    assert not Booking.objects.exists()
+    assert CapacitySlot.objects.exclude(pk=s.pk).filter(booked__gt=0).count() == 0
+
+
+def test_full_site_is_not_proposed_and_refusal_is_explained(care: CareWorld) -> None:
+    CapacitySlot.objects.filter(age_band=care.school).update(booked=F_places())
+    request = ask(care)
+    proposal = selectors.options_for_request(request)
+    assert proposal.options == []
+    assert any("No free place" in r or "Geen vrije plaats" in r for r in proposal.why_none)
+
+
+def F_places() -> Any:
+    from django.db.models import F
+
+    return F("places")
+
+
+def test_split_over_two_sites_when_none_covers_all(care: CareWorld) -> None:
+    baby = CareRecipient.objects.create(
+        client=care.family,
+        first_name="Mila",
+        birth_date=timezone.localdate() - dt.timedelta(days=300),
+    )
+    request = ask(care, recipients=[baby])
+    # The nearest site is full on Tuesdays: the baby goes to Maldegem on Tuesdays.
+    tuesdays = [d for d, p in request.needs.values_list("date", "day_part") if d.weekday() == 1]
+    CapacitySlot.objects.filter(care_site=care.near, age_band=care.baby, date__in=tuesdays).update(
+        booked=F_places()
+    )
+    CapacitySlot.objects.filter(care_site=care.far, age_band=care.baby).exclude(
+        date__in=tuesdays
+    ).update(booked=F_places())
+    proposal = selectors.options_for_request(request)
+    assert proposal.options and proposal.options[0].split
+    services.booking_create(
+        actor=care.world.referrer, request=request, plan=proposal.options[0].plan
+    )
+    sites = set(Booking.objects.values_list("care_site_id", flat=True))
+    assert sites == {care.near.pk, care.far.pk}
+
+
+def test_child_outside_every_age_band_is_explained(care: CareWorld) -> None:
+    teen = CareRecipient.objects.create(
+        client=care.family, first_name="Omar", birth_date=dt.date(2012, 1, 1)
+    )
+    request = ask(care, recipients=[teen])
+    proposal = selectors.options_for_request(request)
+    assert proposal.options == [] and "Omar" in proposal.why_none[0]
+    with pytest.raises(ValidationError):
+        services.booking_create(
+            actor=care.world.referrer,
+            request=request,
+            plan=dict.fromkeys(proposal.needs, care.near.pk),
+        )
+    assert not Booking.objects.exists()
+
+
+def test_request_outside_opening_hours_finds_nothing(care: CareWorld) -> None:
+    evening = course(care, start=dt.time(19), end=dt.time(21, 30))
+    with pytest.raises(ValidationError):
+        ask(care, activity=evening)  # no day-part covers the evening
+    assert not CareRequest.objects.exists()
+
+
+def test_closed_day_is_not_bookable(care: CareWorld) -> None:
+    services.closure_add(
+        actor=care.provider,
+        care_site=care.near,
+        first_day=care.monday,
+        last_day=care.monday,
+        reason="Pedagogische studiedag",
+    )
+    assert slot(care, care.near, care.monday, "am", care.school).places == 0
+    request = ask(care)
+    options = selectors.options_for_request(request).options
+    assert all(care.near not in o.sites or o.split for o in options)
+
+
+def test_past_activity_is_refused(care: CareWorld) -> None:
+    with pytest.raises(ValidationError) as exc:
+        course(care, first=timezone.localdate() - dt.timedelta(days=7))
+    assert "first_date" in exc.value.message_dict
+
+
+def test_client_the_user_may_not_see_is_refused(care: CareWorld) -> None:
+    activity = course(care)
+    with pytest.raises(PermissionDenied):
+        services.care_request_create(
+            actor=care.world.other_referrer,
+            activity=activity,
+            recipients=list(care.family.care_recipients.all()),
+        )
+    request = ask(care, activity=activity)
+    plan = selectors.options_for_request(request).options[0].plan
+    with pytest.raises(PermissionDenied):
+        services.booking_create(actor=care.world.other_referrer, request=request, plan=plan)
+    assert not Booking.objects.exists()
+
+
+def test_booking_twice_is_refused(care: CareWorld) -> None:
+    request = ask(care)
+    plan = selectors.options_for_request(request).options[0].plan
+    services.booking_create(actor=care.world.referrer, request=request, plan=plan)
+    with pytest.raises(ValidationError):
+        services.booking_create(actor=care.world.referrer, request=request, plan=plan)
+    assert Booking.objects.count() == 18
+
+
+def test_cancel_in_time_frees_places_and_serves_the_waiting_list(
+    care: CareWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    first = ask(care)
+    plan = selectors.options_for_request(first).options[0].plan
+    services.booking_create(actor=care.world.referrer, request=first, plan=plan)
+    # Fill the other school sites so that a second family can only wait.
+    CapacitySlot.objects.filter(care_site=care.ibo).update(booked=F_places())
+    second = ask(care)
+    assert selectors.options_for_request(second).options == []
+    services.request_waitlist(actor=care.world.referrer, request=second)
+    with django_capture_on_commit_callbacks(execute=True):
+        cancelled = services.booking_cancel(actor=care.world.referrer, request=first)
+    assert cancelled == 18
+    assert set(Booking.objects.filter(request=first).values_list("status", flat=True)) == {
+        BookingStatus.CANCELLED
+    }
+    second.refresh_from_db()
+    assert second.status == RequestStatus.BOOKED
+    assert slot(care, care.near, care.monday, "am", care.school).booked == 2
+
+
+def test_late_cancellation_is_marked(care: CareWorld) -> None:
+    request = ask(care)
+    services.booking_create(
+        actor=care.world.referrer,
+        request=request,
+        plan=selectors.options_for_request(request).options[0].plan,
+    )
+    first_day = request.needs.order_by("date").first()
+    assert first_day is not None
+    just_before = dt.datetime.combine(
+        first_day.date, dt.time(6), tzinfo=timezone.get_current_timezone()
+    )
+    assert services.cancellation_is_late(first_day.date, "am", just_before)
+    assert not services.cancellation_is_late(
+        first_day.date, "am", just_before - dt.timedelta(days=2)
+    )
+
+
+def test_provider_confirmation_flow(care: CareWorld) -> None:
+    care.near.needs_confirmation = True
+    care.near.save()
+    request = ask(care)
+    services.booking_create(
+        actor=care.world.referrer,
+        request=request,
+        plan=selectors.options_for_request(request).options[0].plan,
+    )
+    request.refresh_from_db()
+    assert request.status == RequestStatus.WAITING_PROVIDER
+    with pytest.raises(PermissionDenied):
+        services.provider_decide(
+            actor=care.other_provider, request=request, care_site=care.near, accept=True
+        )
+    services.provider_decide(
+        actor=care.provider, request=request, care_site=care.near, accept=False, reason="volzet"
+    )
+    request.refresh_from_db()
+    assert request.status == RequestStatus.OPEN and "volzet" in request.status_reason
+    assert slot(care, care.near, care.monday, "am", care.school).booked == 0
+
+
+def test_capacity_cannot_drop_below_bookings(care: CareWorld) -> None:
+    request = ask(care)
+    services.booking_create(
+        actor=care.world.referrer,
+        request=request,
+        plan=selectors.options_for_request(request).options[0].plan,
+    )
+    with pytest.raises(ValidationError):
+        services.closure_add(
+            actor=care.provider, care_site=care.near, first_day=care.monday, last_day=care.monday
+        )
+    from zorgbrug.care.models import ReservedCapacity
+
+    ReservedCapacity.objects.filter(care_site=care.near, age_band=care.school).delete()
+    with pytest.raises(ValidationError):
+        capacity_rebuild(care_site=care.near, first=care.monday, last=care.monday)
+
+
+def test_vacancy_adds_a_place_for_one_day(care: CareWorld) -> None:
+    services.vacancy_publish(
+        actor=care.other_provider,
+        care_site=care.far,
+        age_band=care.baby,
+        date=care.monday,
+        day_part="am",
+        places=2,
+    )
+    s = slot(care, care.far, care.monday, "am", care.baby)
+    assert (s.reserved_places, s.vacancy_places, s.places) == (3, 2, 5)
+    with pytest.raises(PermissionDenied):
+        services.vacancy_publish(
+            actor=care.world.referrer,
+            care_site=care.far,
+            age_band=care.baby,
+            date=care.monday,
+            day_part="am",
+            places=1,
+        )
+    with pytest.raises(PermissionDenied):  # another organisation's site
+        services.vacancy_publish(
+            actor=care.provider,
+            care_site=care.far,
+            age_band=care.baby,
+            date=care.monday,
+            day_part="am",
+            places=1,
+        )
+    with pytest.raises(ValidationError):  # the site takes no school children
+        services.vacancy_publish(
+            actor=care.other_provider,
+            care_site=care.far,
+            age_band=care.school,
+            date=care.monday,
+            day_part="am",
+            places=1,
+        )
+
+
+def test_attendance_only_on_the_day_and_by_the_site(care: CareWorld) -> None:
+    request = ask(care)
+    services.booking_create(
+        actor=care.world.referrer,
+        request=request,
+        plan=selectors.options_for_request(request).options[0].plan,
+    )
+    booking = Booking.objects.order_by("date").first()
+    assert booking is not None
+    with pytest.raises(ValidationError):
+        services.attendance_register(actor=care.provider, booking=booking, status="attended")
+    Booking.objects.filter(pk=booking.pk).update(date=timezone.localdate())
+    booking.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        services.attendance_register(actor=care.other_provider, booking=booking, status="attended")
+    services.attendance_register(
+        actor=care.provider,
+        booking=booking,
+        status="attended",
+        arrived_at=dt.time(8, 40),
+        picked_up_at=dt.time(12, 20),
+        picked_up_by="mama",
+    )
+    booking.refresh_from_db()
+    assert booking.status == "attended" and booking.picked_up_by == "mama"
+
+
+def test_confirmation_is_sent_in_the_parents_language(
+    care: CareWorld, mailoutbox: Any, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    from zorgbrug.care.sms import LocmemBackend
+
+    settings.SMS_BACKEND = "zorgbrug.care.sms.LocmemBackend"
+    LocmemBackend.outbox.clear()
+    care.family.email = "amina@example.org"
+    care.family.languages = ["ar", "nl"]
+    care.family.save()
+    request = ask(care)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_create(
+            actor=care.world.referrer,
+            request=request,
+            plan=selectors.options_for_request(request).options[0].plan,
+        )
+    assert len(mailoutbox) == 1
+    note = Notification.objects.get(channel="email")
+    assert note.language == "ar" and note.status == "sent"
+    assert LocmemBackend.outbox and LocmemBackend.outbox[0][0] == "+32470123456"
+
+
+def test_reminders_are_sent_once(care: CareWorld, mailoutbox: Any) -> None:
+    from zorgbrug.care.notifications import reminders_send
+
+    care.family.email = "amina@example.org"
+    care.family.save()
+    request = ask(care)
+    services.booking_create(
+        actor=care.world.referrer,
+        request=request,
+        plan=selectors.options_for_request(request).options[0].plan,
+    )
+    day = request.needs.order_by("date").first().date  # type: ignore[union-attr]
+    first = reminders_send(day=day)
+    assert first == 2  # e-mail and SMS
+    assert reminders_send(day=day) == 0
+    assert Notification.objects.filter(kind="reminder").count() == 2
+
+
+def test_a_reserved_place_plus_a_vacancy(care: CareWorld) -> None:
+    reserve(care.far, care.baby, 1, weekdays=range(0, 1), parts=("am",))
+    s = slot(care, care.far, care.monday, "am", care.baby)
+    assert s.places == 4

@@ -1,0 +1,303 @@
+"""Reads of the care domain: proposals for a request, day lists, a client's bookings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zorgbrug.access import scoping as access
+from zorgbrug.care import calendar as cal
+from zorgbrug.care.geo import km
+from zorgbrug.care.models import (
+    AgeBand,
+    Booking,
+    BookingStatus,
+    CapacitySlot,
+    CareRequest,
+    CareSite,
+    Preference,
+)
+from zorgbrug.care.services import Plan, band_for
+
+MAX_OPTIONS = 5
+
+
+@dataclass
+class Option:
+    """A way to place a whole request: one site, or two when none covers every day-part."""
+
+    sites: list[CareSite]
+    plan: Plan
+    distance_km: float | None
+    language_match: bool
+    split: bool
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return "-".join(str(s.pk) for s in self.sites)
+
+
+@dataclass
+class Proposal:
+    options: list[Option]
+    why_none: list[str]
+    needs: list[tuple[dt.date, str]]
+
+
+def _origin(request: CareRequest) -> tuple[Any, Any]:
+    client, activity = request.client, request.activity
+    if request.preference == Preference.NEAR_ACTIVITY and activity.latitude is not None:
+        return activity.latitude, activity.longitude
+    return client.latitude, client.longitude
+
+
+def _demand(
+    request: CareRequest, bands: list[AgeBand]
+) -> tuple[dict[tuple[dt.date, str], dict[int, int]], list[str]]:
+    demand: dict[tuple[dt.date, str], dict[int, int]] = {}
+    problems = []
+    recipients = list(request.recipients.all())
+    for need in request.needs.all():
+        per_band: dict[int, int] = defaultdict(int)
+        for r in recipients:
+            band = band_for(bands, r.birth_date, need.date)
+            if band is None:
+                problems.append(
+                    _("No age band of the network fits %(name)s on %(date)s.")
+                    % {"name": r.first_name, "date": need.date.strftime("%d/%m")}
+                )
+                continue
+            per_band[band.pk] += 1
+        demand[(need.date, need.day_part)] = dict(per_band)
+    return demand, problems
+
+
+def _part_label(part: str) -> str:
+    return str(dict(cal_parts()).get(part, part))
+
+
+def cal_parts() -> list[tuple[str, Any]]:
+    from zorgbrug.care.models import DayPart
+
+    return list(DayPart.choices)
+
+
+def options_for_request(
+    request: CareRequest, *, limit: int = MAX_OPTIONS, now: dt.datetime | None = None
+) -> Proposal:
+    """Rank the sites that can take the whole request, and say why when none can.
+
+    Order: sites that cover every day-part for every child first; among them the nearest
+    (home or activity, as the request prefers), with a language the client speaks, then
+    the fewest vacancy (short-notice) places used. Without a full fit, the best split over
+    two sites.
+    """
+    request = (
+        CareRequest.objects.select_related("client", "activity")
+        .prefetch_related("needs", "recipients")
+        .get(pk=request.pk)
+    )
+    bands = list(AgeBand.objects.filter(network_id=request.network_id))
+    band_names = {b.pk: b.name for b in bands}
+    demand, problems = _demand(request, bands)
+    needs = sorted(demand)
+    if problems:
+        return Proposal([], problems, needs)
+    now = now or timezone.now()
+    live_needs = [k for k in needs if not _started(k, now)]
+    if len(live_needs) < len(needs):
+        return Proposal([], [_("Some day-parts of this request have already started.")], needs)
+    dates = {d for d, _p in needs}
+    band_ids = {b for per in demand.values() for b in per}
+    rows = (
+        CapacitySlot.objects.filter(
+            network_id=request.network_id,
+            date__in=dates,
+            age_band_id__in=band_ids,
+            care_site__is_active=True,
+        )
+        .annotate(n_free=F("places") - F("booked"))
+        .filter(n_free__gt=0)
+        .values_list("care_site_id", "date", "day_part", "age_band_id", "n_free")
+    )
+    free: dict[int, dict[tuple[dt.date, str, int], int]] = defaultdict(dict)
+    for site_id, date, part, band_id, n in rows:
+        free[site_id][(date, part, band_id)] = n
+    # A site covers a need when every band's demand fits in its free places.
+    coverage: dict[int, set[tuple[dt.date, str]]] = {}
+    for site_id, places in free.items():
+        covered = {
+            need
+            for need in needs
+            if all(places.get((need[0], need[1], b), 0) >= n for b, n in demand[need].items())
+        }
+        if covered:
+            coverage[site_id] = covered
+    sites = {
+        s.pk: s for s in CareSite.objects.select_related("site").filter(pk__in=coverage.keys())
+    }
+    origin = _origin(request)
+    client_languages = set(request.client.languages or [])
+    if request.language:
+        client_languages.add(request.language)
+
+    def describe(site: CareSite) -> tuple[float | None, bool]:
+        return (
+            km(origin[0], origin[1], site.site.latitude, site.site.longitude),
+            bool(client_languages & set(site.languages or [])),
+        )
+
+    def rank(option: Option) -> tuple[Any, ...]:
+        return (
+            option.split,
+            option.distance_km if option.distance_km is not None else 1e9,
+            not option.language_match,
+            option.key,
+        )
+
+    all_needs = set(needs)
+    options: list[Option] = []
+    for site_id, covered in coverage.items():
+        if covered == all_needs:
+            site = sites[site_id]
+            distance, lang = describe(site)
+            options.append(Option([site], dict.fromkeys(needs, site_id), distance, lang, False))
+    if not options and coverage:
+        # Best split: the site covering most, then the one covering most of the rest.
+        ordered = sorted(coverage, key=lambda s: (-len(coverage[s]), describe(sites[s])[0] or 1e9))
+        for first in ordered[:10]:
+            rest = all_needs - coverage[first]
+            seconds = [s for s in ordered if s != first and rest <= coverage[s]]
+            if seconds:
+                second = min(seconds, key=lambda s: describe(sites[s])[0] or 1e9)
+                plan = {n: first if n in coverage[first] else second for n in needs}
+                d1, l1 = describe(sites[first])
+                d2, l2 = describe(sites[second])
+                distance = (
+                    max(d for d in (d1, d2) if d is not None)
+                    if (d1 is not None or d2 is not None)
+                    else None
+                )
+                options.append(
+                    Option(
+                        [sites[first], sites[second]],
+                        plan,
+                        distance,
+                        l1 or l2,
+                        True,
+                        [_("No single site is free on every day-part.")],
+                    )
+                )
+    options.sort(key=rank)
+    for option in options:
+        if option.distance_km is not None:
+            option.reasons.append(_("%(km)s km away") % {"km": f"{option.distance_km:.1f}"})
+        if option.language_match:
+            option.reasons.append(_("speaks a language of the family"))
+    if options:
+        return Proposal(options[:limit], [], needs)
+    return Proposal([], _why_none(request, needs, demand, coverage, sites, band_names), needs)
+
+
+def _started(need: tuple[dt.date, str], now: dt.datetime) -> bool:
+    start = dt.datetime.combine(
+        need[0], cal.WINDOW_BY_PART[need[1]].start, tzinfo=timezone.get_current_timezone()
+    )
+    return now >= start
+
+
+def _why_none(
+    request: CareRequest,
+    needs: list[tuple[dt.date, str]],
+    demand: dict[tuple[dt.date, str], dict[int, int]],
+    coverage: dict[int, set[tuple[dt.date, str]]],
+    sites: dict[int, CareSite],
+    band_names: dict[int, str],
+) -> list[str]:
+    reasons = []
+    band_ids = {b for per in demand.values() for b in per}
+    for band_id in band_ids:
+        if not CareSite.objects.filter(
+            network_id=request.network_id, is_active=True, age_bands=band_id
+        ).exists():
+            reasons.append(
+                _("No provider in the network takes children aged %(band)s.")
+                % {"band": band_names[band_id]}
+            )
+    if reasons:
+        return reasons
+    uncovered = [n for n in needs if not any(n in c for c in coverage.values())]
+    for date, part in uncovered[:5]:
+        bands = ", ".join(band_names[b] for b in demand[(date, part)])
+        reasons.append(
+            _("No free place for ages %(bands)s on %(day)s %(date)s (%(part)s).")
+            % {
+                "bands": bands,
+                "day": date.strftime("%A"),
+                "date": date.strftime("%d/%m"),
+                "part": _part_label(part),
+            }
+        )
+    if len(uncovered) > 5:
+        reasons.append(
+            _("… and %(n)s more day-parts without a free place.") % {"n": len(uncovered) - 5}
+        )
+    if not uncovered and coverage:
+        best = max(coverage, key=lambda s: len(coverage[s]))
+        reasons.append(
+            _(
+                "Every day-part has a free place somewhere, but not at one or two "
+                "sites together; %(site)s is free on %(n)s of %(total)s."
+            )
+            % {"site": sites[best].site.name, "n": len(coverage[best]), "total": len(needs)}
+        )
+    reasons.append(
+        _("Put the request on the waiting list: it is booked as soon as places free up.")
+    )
+    return reasons
+
+
+def best_plan(request: CareRequest) -> Plan | None:
+    proposal = options_for_request(request, limit=1)
+    return proposal.options[0].plan if proposal.options else None
+
+
+def day_list(*, user: Any, care_site: CareSite, day: dt.date) -> QuerySet[Booking]:
+    """The children expected at a site on a day — the minimum the staff need."""
+    return (
+        access.site_bookings(user)
+        .filter(care_site=care_site, date=day)
+        .exclude(status__in=(BookingStatus.CANCELLED, BookingStatus.CANCELLED_LATE))
+        .select_related("recipient", "request__client")
+        .only(
+            "id",
+            "date",
+            "day_part",
+            "status",
+            "arrived_at",
+            "picked_up_at",
+            "picked_up_by",
+            "care_site_id",
+            "recipient__first_name",
+            "recipient__birth_date",
+            "recipient__special_needs",
+            "recipient__allergies",
+            "recipient__pickup_persons",
+            "request__client__first_name",
+            "request__client__phone",
+        )
+        .order_by("day_part", "recipient__first_name", "pk")
+    )
+
+
+def request_bookings(request: CareRequest) -> QuerySet[Booking]:
+    return request.bookings.select_related("care_site__site", "recipient").order_by(
+        "date", "day_part", "recipient__first_name"
+    )
