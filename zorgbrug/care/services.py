@@ -719,3 +719,50 @@ def _notify(request_id: int, kind: str) -> None:
     from zorgbrug.care.notifications import notify_request
 
     notify_request(request_id=request_id, kind=kind)
+
+
+# --- Set-up by the coordinator --------------------------------------------------------
+
+
+@transaction.atomic
+def age_band_create(
+    *, actor: Any, network: Any, name: str, min_months: int, max_months: int
+) -> AgeBand:
+    if not access.can_manage_network(actor, network):
+        raise PermissionDenied
+    band = AgeBand(network=network, name=name, min_months=min_months, max_months=max_months)
+    band.full_clean(exclude=["network"], validate_constraints=False)
+    if max_months <= min_months:
+        raise ValidationError({"max_months": _("The upper age must be above the lower age.")})
+    if AgeBand.objects.filter(
+        network=network, min_months__lt=max_months, max_months__gt=min_months
+    ).exists():
+        raise ValidationError(_("This age band overlaps another one of the network."))
+    band.save()
+    audit.record(actor=actor, action="create", obj=band, network_id=network.pk)
+    return band
+
+
+@transaction.atomic
+def care_site_enable(*, actor: Any, site: Any, network: Any) -> CareSite:
+    """Make a partner's site bookable: default opening hours Monday–Friday 7:00–18:30 and
+    every age band of the network; the provider refines them afterwards."""
+    from zorgbrug.care.models import OpeningHours
+
+    if not access.can_manage_network(actor, network):
+        raise PermissionDenied
+    if not site.organisation.partnerships.filter(network=network, is_care_provider=True).exists():
+        raise ValidationError(_("Only a care provider's site can take bookings."))
+    care_site, created = CareSite.objects.get_or_create(site=site, defaults={"network": network})
+    if created:
+        care_site.age_bands.set(AgeBand.objects.filter(network=network))
+        OpeningHours.objects.bulk_create(
+            [
+                OpeningHours(
+                    care_site=care_site, weekday=d, opens=dt.time(7), closes=dt.time(18, 30)
+                )
+                for d in range(5)
+            ]
+        )
+        audit.record(actor=actor, action="create", obj=care_site, network_id=network.pk)
+    return care_site
