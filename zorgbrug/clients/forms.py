@@ -243,7 +243,13 @@ class ScreeningForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Caseload file (CSV or XLSX)"))
+    file = forms.FileField(
+        label=_("Caseload file (CSV or XLSX)"),
+        help_text=_(
+            "An Excel workbook (.xlsx) or a CSV file in UTF-8, up to 10 MB and 5,000 clients, "
+            "with a header row naming the columns below."
+        ),
+    )
     organisation = forms.TypedChoiceField(label=_("For organisation"), coerce=int)
     consent_confirmed = forms.BooleanField(
         label=_("Every client in this file gave consent for care support, recorded on paper"),

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from zorgbrug.clients import views
+from zorgbrug.clients import views, views_io
 
 app_name = "clients"
 urlpatterns = [
     path("", views.caseload, name="caseload"),
     path("new/", views.intake, name="intake"),
+    path("import/", views_io.caseload_import, name="caseload_import"),
+    path("export/", views_io.caseload_export, name="caseload_export"),
     path("<int:pk>/", views.client_detail, name="client_detail"),
     path("<int:pk>/edit/", views.client_edit, name="client_edit"),
     path("<int:pk>/follow/", views.link, name="link"),
