@@ -70,7 +70,7 @@ def test_valid_insz_numbers(value: str, expected: str) -> None:
     ("value", "code"),
     [
         ("85073003329", "insz_checksum"),
-        ("85133003316", "insz_date"),  # month 13
+        ("85133003370", "insz_date"),  # month 13, valid check digits
         ("1234", "insz_format"),
     ],
 )
