@@ -12,14 +12,26 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--organisations", type=int, default=50)
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--clients",
+            type=int,
+            default=0,
+            help="Clients with children, consent, screening and referrers (default none).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["organisations"] < 1:
             raise CommandError("--organisations must be at least 1")
         if not 0 <= options["seed"] < 10_000:
             raise CommandError("--seed must be between 0 and 9999")
+        if not 0 <= options["clients"] <= 1_000_000:
+            raise CommandError("--clients must be between 0 and 1000000")
         try:
-            result = generate_region(organisations=options["organisations"], seed=options["seed"])
+            result = generate_region(
+                organisations=options["organisations"],
+                seed=options["seed"],
+                clients=options["clients"],
+            )
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"Synthetic region: {result}"))
