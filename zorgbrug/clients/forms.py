@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.core import validators
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -96,6 +97,11 @@ class ClientForm(forms.ModelForm):
         insz = cast(forms.CharField, self.fields["insz"])
         insz.max_length = 20
         insz.widget.attrs["maxlength"] = 20
+        # The model's 11-character limit came along as a validator: replace it too.
+        insz.validators = [
+            v for v in insz.validators if not isinstance(v, validators.MaxLengthValidator)
+        ]
+        insz.validators.append(validators.MaxLengthValidator(20))
         self.fields["municipality"].required = False
         for name in ("first_name", "last_name"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
