@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("zorgbrug.access.urls")),
     path("", include("zorgbrug.network.urls")),
     path("clients/", include("zorgbrug.clients.urls")),
+    path("feeds/", include("zorgbrug.care.urls_feeds")),
     path("care/", include("zorgbrug.care.urls")),
     path("jobs/", include("zorgbrug.jobs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

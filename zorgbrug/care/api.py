@@ -1,0 +1,1450 @@
+"""REST API for care: capacity, vacancies, activities, care requests, proposals, bookings.
+
+The house style of `zorgbrug.clients.api`: one view per resource, input and output
+serializers per operation, every queryset from `zorgbrug.access.scoping`, every write
+through `zorgbrug.care.services` (which check permission again, validate, write in one
+transaction and audit). A service's ValidationError becomes a 400 with the same translated
+messages as the pages; an object outside the user's scope is a 404.
+
+Booking:
+- `GET /care-requests/{id}/proposals/` ranks the options and gives each an opaque `key`: the
+  option's plan (which site on which date and day-part), signed so that it cannot be forged
+  and expiring after a day. Booking it needs no new search.
+- `POST /care-requests/{id}/book/` with `{"option": key}` books the whole plan, all or
+  nothing. A place taken meanwhile is a 409 (`no_longer_available`); lock contention a 503
+  (`busy`) with `Retry-After: 1`.
+- An `Idempotency-Key` header makes the call safe to retry: the first call claims the key
+  with an INSERT that the unique constraint on (user, key) decides, books, and stores its
+  answer in the same transaction as the bookings. A retry with the same key and body gets
+  the stored answer (header `Idempotent-Replayed: true`) and books nothing; a call that
+  arrives while the first is still running waits for it (at most
+  `IDEMPOTENCY_WAIT_SECONDS`, then 409 `in_progress`); the same key with another body is a
+  422. Transient failures (busy, server errors) store nothing, so the key can be retried.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from zorgbrug.access import scoping as access
+from zorgbrug.care import feeds, selectors, services
+from zorgbrug.care.models import Activity as ActivityModel
+from zorgbrug.care.models import (
+    ActivityKind,
+    AgeBand,
+    Booking,
+    BookingStatus,
+    CalendarFeed,
+    CapacitySlot,
+    CareRequest,
+    CareSite,
+    Closure,
+    DayPart,
+    IdempotencyRecord,
+    Preference,
+    RequestStatus,
+    ReservedCapacity,
+    Urgency,
+    Vacancy,
+    Weekday,
+)
+from zorgbrug.clients import selectors as client_selectors
+from zorgbrug.clients.api import _acting_organisation
+
+TAGS = ["care"]
+
+# An option key stays bookable for a day; the booking re-checks every place anyway.
+OPTION_MAX_AGE = timedelta(days=1)
+OPTION_SALT = "zorgbrug.care.option"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_WAIT_SECONDS = 10.0
+IDEMPOTENCY_POLL_SECONDS = 0.02
+# A claim whose call died without answering (its transaction rolled back, so nothing was
+# booked) may be taken over by a retry after this long.
+IDEMPOTENCY_ABANDONED_AFTER = timedelta(minutes=2)
+MAX_CAPACITY_DAYS = 92
+
+
+# --- Enums with their own schema names --------------------------------------------------
+# Left to drf-spectacular, fields named "kind" or "status" would share (and rename) the
+# existing KindEnum/StatusEnum components of the network and client APIs.
+
+
+@extend_schema_field(
+    {"type": "string", "enum": list(DayPart.values), "description": "`am` or `pm`"},
+    component_name="DayPartEnum",
+)
+class DayPartField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=DayPart.choices, **kwargs)
+
+
+@extend_schema_field(
+    {"type": "string", "enum": list(ActivityKind.values)}, component_name="ActivityKindEnum"
+)
+class ActivityKindField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=ActivityKind.choices, **kwargs)
+
+
+@extend_schema_field(
+    {"type": "string", "enum": list(RequestStatus.values)}, component_name="RequestStatusEnum"
+)
+class RequestStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=RequestStatus.choices, **kwargs)
+
+
+@extend_schema_field(
+    {"type": "string", "enum": list(BookingStatus.values)}, component_name="BookingStatusEnum"
+)
+class BookingStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=BookingStatus.choices, **kwargs)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": [BookingStatus.ATTENDED, BookingStatus.ABSENT, BookingStatus.NO_SHOW],
+    },
+    component_name="AttendanceStatusEnum",
+)
+class AttendanceStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            choices=[
+                (s.value, s.label)
+                for s in (BookingStatus.ATTENDED, BookingStatus.ABSENT, BookingStatus.NO_SHOW)
+            ],
+            **kwargs,
+        )
+
+
+@extend_schema_field(
+    {"type": "integer", "enum": list(Weekday.values), "description": "0 = Monday"},
+    component_name="WeekdayEnum",
+)
+class WeekdayField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=Weekday.choices, **kwargs)
+
+
+@extend_schema_field({"type": "string", "enum": list(Urgency.values)}, component_name="UrgencyEnum")
+class UrgencyField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=Urgency.choices, **kwargs)
+
+
+@extend_schema_field(
+    {"type": "string", "enum": list(Preference.values)}, component_name="PreferenceEnum"
+)
+class PreferenceField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=Preference.choices, **kwargs)
+
+
+# --- Shared output pieces ---------------------------------------------------------------
+
+
+class ErrorOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False)
+
+
+class RefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class PersonRefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    first_name = serializers.CharField()
+
+
+class NeedOutput(serializers.Serializer):
+    date = serializers.DateField()
+    day_part = DayPartField()
+
+
+class CarePagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    return _validated(serializer_class, request.query_params)
+
+
+# --- Age bands --------------------------------------------------------------------------
+
+
+class AgeBandOutput(serializers.ModelSerializer):
+    network = serializers.IntegerField(source="network_id")
+
+    class Meta:
+        model = AgeBand
+        fields = ["id", "network", "name", "min_months", "max_months"]
+        read_only_fields = fields
+
+
+class AgeBandListApi(APIView):
+    @extend_schema(
+        operation_id="age_bands_list",
+        tags=TAGS,
+        responses={200: AgeBandOutput(many=True)},
+        description="The age bands of the networks you take part in (ages in months).",
+    )
+    def get(self, request: Request) -> Response:
+        bands = AgeBand.objects.filter(
+            network__in=access.networks(request.user).values("pk")
+        ).order_by("network_id", "min_months")
+        return Response(AgeBandOutput(bands, many=True).data)
+
+
+# --- Care sites ---------------------------------------------------------------------------
+
+
+class OpeningHoursOutput(serializers.Serializer):
+    weekday = WeekdayField()
+    opens = serializers.TimeField()
+    closes = serializers.TimeField()
+
+
+class CareSiteOutput(serializers.ModelSerializer):
+    name = serializers.CharField(source="site.name")
+    organisation = RefOutput(source="site.organisation")
+    street = serializers.CharField(source="site.street")
+    postcode = serializers.CharField(source="site.postcode")
+    municipality = serializers.CharField(source="site.municipality")
+    latitude = serializers.DecimalField(
+        source="site.latitude", max_digits=9, decimal_places=6, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        source="site.longitude", max_digits=9, decimal_places=6, allow_null=True
+    )
+    phone = serializers.CharField(source="site.phone")
+    network = serializers.IntegerField(source="network_id")
+    age_bands: serializers.PrimaryKeyRelatedField[AgeBand] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
+    opening_hours = OpeningHoursOutput(many=True)
+    can_manage = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CareSite
+        fields = [
+            "id",
+            "name",
+            "organisation",
+            "network",
+            "street",
+            "postcode",
+            "municipality",
+            "latitude",
+            "longitude",
+            "phone",
+            "age_bands",
+            "opening_hours",
+            "languages",
+            "wheelchair_accessible",
+            "meals",
+            "notes",
+            "needs_confirmation",
+            "is_active",
+            "can_manage",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_can_manage(self, care_site: CareSite) -> bool:
+        return care_site.pk in self.context.get("managed", frozenset())
+
+
+def _care_sites(request: Request) -> QuerySet[CareSite]:
+    return (
+        access.care_sites(request.user)
+        .select_related("site__organisation")
+        .prefetch_related("age_bands", "opening_hours")
+        .order_by("site__name", "pk")
+    )
+
+
+def _managed_ids(request: Request) -> frozenset[int]:
+    return frozenset(access.care_sites(request.user, manage=True).values_list("pk", flat=True))
+
+
+def _care_site(request: Request, pk: int) -> CareSite:
+    """A site the user may see (everyone in its network may); writes check `manage`."""
+    return access.get_or_404(access.care_sites(request.user).select_related("site"), pk=pk)
+
+
+class CareSiteListApi(APIView):
+    pagination_class = CarePagination
+
+    @extend_schema(
+        operation_id="care_sites_list",
+        tags=TAGS,
+        responses={200: CareSiteOutput(many=True)},
+        description=(
+            "The bookable sites of your networks, with their age bands, opening hours and "
+            "languages. `can_manage` is true for the sites whose capacity you manage."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        paginator = CarePagination()
+        page = paginator.paginate_queryset(_care_sites(request), request, view=self)
+        data = CareSiteOutput(page, many=True, context={"managed": _managed_ids(request)}).data
+        return paginator.get_paginated_response(data)
+
+
+class CareSiteDetailApi(APIView):
+    @extend_schema(
+        operation_id="care_sites_retrieve",
+        tags=TAGS,
+        responses={200: CareSiteOutput, 404: ErrorOutput},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        care_site = access.get_or_404(_care_sites(request), pk=pk)
+        return Response(CareSiteOutput(care_site, context={"managed": _managed_ids(request)}).data)
+
+
+class DateRangeQuery(serializers.Serializer):
+    date_from = serializers.DateField(required=False, help_text="Default: today.")
+    date_until = serializers.DateField(required=False, help_text="Default: two weeks ahead.")
+    free_only = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        first = attrs.get("date_from") or timezone.localdate()
+        last = attrs.get("date_until") or first + dt.timedelta(days=13)
+        if last < first:
+            raise serializers.ValidationError(
+                {"date_until": [_("The end date comes before the start date.")]}
+            )
+        if (last - first).days >= MAX_CAPACITY_DAYS:
+            raise serializers.ValidationError(
+                {
+                    "date_until": [
+                        _("Ask for at most %(n)s days at a time.") % {"n": MAX_CAPACITY_DAYS}
+                    ]
+                }
+            )
+        attrs["date_from"], attrs["date_until"] = first, last
+        return attrs
+
+
+class CapacityOutput(serializers.Serializer):
+    date = serializers.DateField()
+    day_part = DayPartField()
+    age_band = serializers.IntegerField(source="age_band_id")
+    reserved_places = serializers.IntegerField()
+    vacancy_places = serializers.IntegerField()
+    places = serializers.IntegerField()
+    booked = serializers.IntegerField()
+    free = serializers.IntegerField()
+
+
+class CapacityApi(APIView):
+    @extend_schema(
+        operation_id="care_sites_capacity",
+        tags=TAGS,
+        parameters=[DateRangeQuery],
+        responses={200: CapacityOutput(many=True), 400: ErrorOutput, 404: ErrorOutput},
+        description=(
+            "Places per date, day-part and age band: reserved for the network plus "
+            "short-notice vacancies, how many are booked and how many are free. At most "
+            f"{MAX_CAPACITY_DAYS} days per call."
+        ),
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        care_site = _care_site(request, pk)
+        query = _query(DateRangeQuery, request)
+        slots = CapacitySlot.objects.filter(
+            care_site=care_site, date__gte=query["date_from"], date__lte=query["date_until"]
+        ).order_by("date", "day_part", "age_band_id")
+        rows = [s for s in slots if s.free > 0] if query["free_only"] else list(slots)
+        return Response(CapacityOutput(rows, many=True).data)
+
+
+# --- Reserved places, vacancies, closures (providers and coordinators) ----------------
+
+
+class ReservationOutput(serializers.ModelSerializer):
+    age_band = serializers.IntegerField(source="age_band_id")
+    weekday = WeekdayField()
+    day_part = DayPartField()
+
+    class Meta:
+        model = ReservedCapacity
+        fields = [
+            "id",
+            "age_band",
+            "weekday",
+            "day_part",
+            "places",
+            "valid_from",
+            "valid_until",
+            "price",
+        ]
+        read_only_fields = fields
+
+
+class ReservationInput(serializers.Serializer):
+    age_band = serializers.IntegerField()
+    weekday = WeekdayField()
+    day_part = DayPartField()
+    places = serializers.IntegerField(min_value=1, max_value=500)
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField()
+    price = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0, required=False)
+
+
+class ReservationUpdateInput(ReservationInput):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["partial"] = True
+        super().__init__(*args, **kwargs)
+
+
+def _age_band_of(care_site: CareSite, band_id: int) -> AgeBand:
+    band = AgeBand.objects.filter(pk=band_id, network_id=care_site.network_id).first()
+    if band is None:
+        raise exceptions.ValidationError({"age_band": [_("Unknown age band for this network.")]})
+    return band
+
+
+class ReservationListApi(APIView):
+    @extend_schema(
+        operation_id="care_sites_reservations_list",
+        tags=TAGS,
+        responses={200: ReservationOutput(many=True), 404: ErrorOutput},
+        description="The places the site reserves for the network every week, with prices.",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        care_site = _care_site(request, pk)
+        rows = ReservedCapacity.objects.filter(care_site=care_site).order_by(
+            "weekday", "day_part", "age_band__min_months", "valid_from"
+        )
+        return Response(ReservationOutput(rows, many=True).data)
+
+    @extend_schema(
+        operation_id="care_sites_reservations_create",
+        tags=TAGS,
+        request=ReservationInput,
+        responses={201: ReservationOutput, 400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput},
+        description="Reserve places every week; the counters of the period follow at once.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        care_site = _care_site(request, pk)
+        values = _validated(ReservationInput, request.data)
+        values["age_band"] = _age_band_of(care_site, values["age_band"])
+        reservation = services.reservation_save(actor=request.user, care_site=care_site, **values)
+        return Response(ReservationOutput(reservation).data, status=status.HTTP_201_CREATED)
+
+
+class ReservationDetailApi(APIView):
+    @extend_schema(
+        operation_id="care_sites_reservations_partial_update",
+        tags=TAGS,
+        request=ReservationUpdateInput,
+        responses={200: ReservationOutput, 400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput},
+        description=(
+            "Change reserved places; refused when it would leave booked children without a place."
+        ),
+    )
+    def patch(self, request: Request, pk: int, reservation_id: int) -> Response:
+        care_site = _care_site(request, pk)
+        reservation = ReservedCapacity.objects.filter(
+            care_site=care_site, pk=reservation_id
+        ).first()
+        if reservation is None:
+            raise Http404
+        values = _validated(ReservationUpdateInput, request.data)
+        if "age_band" in values:
+            values["age_band"] = _age_band_of(care_site, values["age_band"])
+        reservation = services.reservation_save(
+            actor=request.user, care_site=care_site, reservation=reservation, **values
+        )
+        return Response(ReservationOutput(reservation).data)
+
+
+class VacancyOutput(serializers.ModelSerializer):
+    age_band = serializers.IntegerField(source="age_band_id")
+    day_part = DayPartField()
+
+    class Meta:
+        model = Vacancy
+        fields = [
+            "id",
+            "age_band",
+            "date",
+            "day_part",
+            "places",
+            "price",
+            "published_at",
+            "withdrawn_at",
+        ]
+        read_only_fields = fields
+
+
+class VacancyInput(serializers.Serializer):
+    age_band = serializers.IntegerField()
+    date = serializers.DateField()
+    day_part = DayPartField()
+    places = serializers.IntegerField(min_value=1, max_value=100)
+    price = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0, required=False)
+
+
+class VacancyListApi(APIView):
+    @extend_schema(
+        operation_id="care_sites_vacancies_list",
+        tags=TAGS,
+        responses={200: VacancyOutput(many=True), 404: ErrorOutput},
+        description="Short-notice vacancies from today on that are still published.",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        care_site = _care_site(request, pk)
+        rows = Vacancy.objects.filter(
+            care_site=care_site, date__gte=timezone.localdate(), withdrawn_at__isnull=True
+        ).order_by("date", "day_part", "pk")
+        return Response(VacancyOutput(rows, many=True).data)
+
+    @extend_schema(
+        operation_id="care_sites_vacancies_create",
+        tags=TAGS,
+        request=VacancyInput,
+        responses={201: VacancyOutput, 400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput},
+        description=(
+            "Publish extra places for one date and day-part; it expires by itself when the "
+            "day-part starts, and the waiting list is served."
+        ),
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        care_site = _care_site(request, pk)
+        values = _validated(VacancyInput, request.data)
+        values["age_band"] = _age_band_of(care_site, values["age_band"])
+        vacancy = services.vacancy_publish(actor=request.user, care_site=care_site, **values)
+        return Response(VacancyOutput(vacancy).data, status=status.HTTP_201_CREATED)
+
+
+class VacancyWithdrawApi(APIView):
+    @extend_schema(
+        operation_id="care_sites_vacancies_withdraw",
+        tags=TAGS,
+        request=None,
+        responses={200: VacancyOutput, 400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput},
+        description="Withdraw a vacancy; refused while children are booked on its places.",
+    )
+    def post(self, request: Request, pk: int, vacancy_id: int) -> Response:
+        care_site = _care_site(request, pk)
+        vacancy = (
+            Vacancy.objects.select_related("care_site")
+            .filter(care_site=care_site, pk=vacancy_id)
+            .first()
+        )
+        if vacancy is None:
+            raise Http404
+        services.vacancy_withdraw(actor=request.user, vacancy=vacancy)
+        return Response(VacancyOutput(vacancy).data)
+
+
+class ClosureOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Closure
+        fields = ["id", "first_day", "last_day", "reason"]
+        read_only_fields = fields
+
+
+class ClosureInput(serializers.Serializer):
+    first_day = serializers.DateField()
+    last_day = serializers.DateField()
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class ClosureListApi(APIView):
+    @extend_schema(
+        operation_id="care_sites_closures_list",
+        tags=TAGS,
+        responses={200: ClosureOutput(many=True), 404: ErrorOutput},
+        description="The site's own closure days from today on (public holidays come on top).",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        care_site = _care_site(request, pk)
+        rows = Closure.objects.filter(
+            care_site=care_site, last_day__gte=timezone.localdate()
+        ).order_by("first_day")
+        return Response(ClosureOutput(rows, many=True).data)
+
+    @extend_schema(
+        operation_id="care_sites_closures_create",
+        tags=TAGS,
+        request=ClosureInput,
+        responses={201: ClosureOutput, 400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput},
+        description="Close the site for some days; refused while bookings fall in them.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        care_site = _care_site(request, pk)
+        values = _validated(ClosureInput, request.data)
+        closure = services.closure_add(actor=request.user, care_site=care_site, **values)
+        return Response(ClosureOutput(closure).data, status=status.HTTP_201_CREATED)
+
+
+# --- Day list and attendance (providers) ------------------------------------------------
+
+
+class DayListQuery(serializers.Serializer):
+    date = serializers.DateField(required=False, help_text="Default: today.")
+
+
+class DayListOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    date = serializers.DateField()
+    day_part = DayPartField()
+    status = BookingStatusField()
+    first_name = serializers.CharField(source="recipient.first_name")
+    birth_date = serializers.DateField(source="recipient.birth_date")
+    special_needs = serializers.CharField(source="recipient.special_needs")
+    allergies = serializers.CharField(source="recipient.allergies")
+    pickup_persons = serializers.CharField(source="recipient.pickup_persons")
+    parent_first_name = serializers.CharField(source="request.client.first_name")
+    parent_phone = serializers.CharField(source="request.client.phone")
+    arrived_at = serializers.TimeField(allow_null=True)
+    picked_up_at = serializers.TimeField(allow_null=True)
+    picked_up_by = serializers.CharField()
+
+
+class DayListApi(APIView):
+    @extend_schema(
+        operation_id="care_sites_day_list",
+        tags=TAGS,
+        parameters=[DayListQuery],
+        responses={200: DayListOutput(many=True), 403: ErrorOutput, 404: ErrorOutput},
+        description=(
+            "The children expected on a day, with only what the staff need at the door. "
+            "For the site's own staff and the network's coordinators."
+        ),
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        care_site = _care_site(request, pk)
+        if not access.care_sites(request.user, manage=True).filter(pk=care_site.pk).exists():
+            raise exceptions.PermissionDenied
+        day = _query(DayListQuery, request).get("date") or timezone.localdate()
+        rows = selectors.day_list(user=request.user, care_site=care_site, day=day)
+        return Response(DayListOutput(rows, many=True).data)
+
+
+class AttendanceInput(serializers.Serializer):
+    status = AttendanceStatusField()
+    arrived_at = serializers.TimeField(required=False, allow_null=True)
+    picked_up_at = serializers.TimeField(required=False, allow_null=True)
+    picked_up_by = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class BookingOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    request = serializers.IntegerField(source="request_id")
+    recipient = PersonRefOutput()
+    care_site = RefOutput(source="care_site_ref")
+    date = serializers.DateField()
+    day_part = DayPartField()
+    status = BookingStatusField()
+    uses_vacancy = serializers.BooleanField()
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    arrived_at = serializers.TimeField(allow_null=True)
+    picked_up_at = serializers.TimeField(allow_null=True)
+    picked_up_by = serializers.CharField()
+
+
+def _with_site_refs(bookings: list[Booking]) -> list[Booking]:
+    """Give each booking a `care_site_ref` {id, name} with one query for all of them."""
+    ids = {b.care_site_id for b in bookings}
+    names = dict(CareSite.objects.filter(pk__in=ids).values_list("pk", "site__name")) if ids else {}
+    for b in bookings:
+        b.care_site_ref = {"id": b.care_site_id, "name": names.get(b.care_site_id, "")}  # type: ignore[attr-defined]
+    return bookings
+
+
+class AttendanceApi(APIView):
+    @extend_schema(
+        operation_id="bookings_attendance",
+        tags=TAGS,
+        request=AttendanceInput,
+        responses={200: BookingOutput, 400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput},
+        description=(
+            "Register attendance (attended with arrival and pick-up, absent or no-show) on "
+            "the day itself. For the site's staff."
+        ),
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        booking = access.get_or_404(
+            access.site_bookings(request.user).select_related("care_site", "recipient"), pk=pk
+        )
+        values = _validated(AttendanceInput, request.data)
+        values["picked_up_by"] = values.get("picked_up_by") or ""
+        booking = services.attendance_register(actor=request.user, booking=booking, **values)
+        return Response(BookingOutput(_with_site_refs([booking])[0]).data)
+
+
+# --- Activities -------------------------------------------------------------------------
+
+
+class ActivityOutput(serializers.ModelSerializer):
+    client = serializers.IntegerField(source="client_id")
+    organisation = serializers.IntegerField(source="organisation_id")
+    kind = ActivityKindField()
+
+    class Meta:
+        model = ActivityModel
+        fields = [
+            "id",
+            "client",
+            "organisation",
+            "kind",
+            "title",
+            "location",
+            "postcode",
+            "first_date",
+            "last_date",
+            "recurrence",
+            "start_time",
+            "end_time",
+            "travel_minutes",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ActivityInput(serializers.Serializer):
+    client = serializers.IntegerField()
+    organisation = serializers.IntegerField(
+        required=False,
+        help_text="The organisation you act for; needed only when you refer for several.",
+    )
+    kind = ActivityKindField()
+    title = serializers.CharField(max_length=200)
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    postcode = serializers.CharField(
+        max_length=4, required=False, allow_blank=True, help_text="Belgian postcode."
+    )
+    first_date = serializers.DateField()
+    last_date = serializers.DateField(required=False, allow_null=True)
+    recurrence = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        help_text="RFC 5545 rule, e.g. FREQ=WEEKLY;BYDAY=MO,TH. Public holidays are skipped.",
+    )
+    start_time = serializers.TimeField()
+    end_time = serializers.TimeField()
+    travel_minutes = serializers.IntegerField(min_value=0, max_value=240, required=False)
+
+
+class ActivityListQuery(serializers.Serializer):
+    client = serializers.IntegerField(required=False)
+
+
+def _client_in_body(request: Request, client_id: int) -> Any:
+    """A client named in a request body; out of scope is a field error (and audited)."""
+    try:
+        return client_selectors.client_for_view(user=request.user, pk=client_id)
+    except Http404:
+        raise exceptions.ValidationError({"client": [_("Unknown client.")]}) from None
+
+
+class ActivityListApi(APIView):
+    pagination_class = CarePagination
+
+    @extend_schema(
+        operation_id="activities_list",
+        tags=TAGS,
+        parameters=[ActivityListQuery],
+        responses={200: ActivityOutput(many=True)},
+        description="Activities of the clients you follow, newest first.",
+    )
+    def get(self, request: Request) -> Response:
+        query = _query(ActivityListQuery, request)
+        rows = ActivityModel.objects.filter(
+            client__in=access.clients(request.user).values("pk")
+        ).order_by("-first_date", "-pk")
+        if query.get("client"):
+            rows = rows.filter(client_id=query["client"])
+        paginator = CarePagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(ActivityOutput(page, many=True).data)
+
+    @extend_schema(
+        operation_id="activities_create",
+        tags=TAGS,
+        request=ActivityInput,
+        responses={201: ActivityOutput, 400: ErrorOutput, 403: ErrorOutput},
+        description=(
+            "What care is needed for: a course, an interview, the first weeks of a job… "
+            "One-off or repeating; care cannot be asked for the past."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        values = _validated(ActivityInput, request.data)
+        organisation = _acting_organisation(request.user, values.pop("organisation", None))
+        client = _client_in_body(request, values.pop("client"))
+        fields = {k: v for k, v in values.items() if v is not None or k == "last_date"}
+        for text in ("location", "postcode", "recurrence"):
+            fields.setdefault(text, "")
+        activity = services.activity_create(
+            actor=request.user, client=client, organisation=organisation, **fields
+        )
+        return Response(ActivityOutput(activity).data, status=status.HTTP_201_CREATED)
+
+
+# --- Care requests --------------------------------------------------------------------
+
+
+class CareRequestOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.UUIDField()
+    client = serializers.IntegerField(source="client_id")
+    activity = serializers.SerializerMethodField()
+    recipients = PersonRefOutput(many=True, source="recipients.all")
+    needs = NeedOutput(many=True, source="needs.all")
+    urgency = UrgencyField()
+    preference = PreferenceField()
+    language = serializers.CharField()
+    status = RequestStatusField()
+    status_reason = serializers.CharField()
+    organisation = serializers.IntegerField(source="organisation_id")
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field(ActivityOutput(allow_null=True))
+    def get_activity(self, care_request: CareRequest) -> Any:
+        # Providers see the requests booked at their sites, but not what the parent does.
+        if care_request.client_id not in self.context["client_ids"]:
+            return None
+        return ActivityOutput(care_request.activity).data
+
+
+class CareRequestInput(serializers.Serializer):
+    activity = serializers.IntegerField()
+    recipients = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    urgency = UrgencyField(required=False)
+    preference = PreferenceField(required=False)
+    language = serializers.CharField(max_length=2, required=False, allow_blank=True)
+
+
+class CareRequestListQuery(serializers.Serializer):
+    client = serializers.IntegerField(required=False)
+    status = RequestStatusField(required=False)
+
+
+def _requests(request: Request) -> QuerySet[CareRequest]:
+    return (
+        access.care_requests(request.user)
+        .select_related("activity")
+        .prefetch_related("recipients", "needs")
+    )
+
+
+def _visible_client_ids(request: Request, requests: list[CareRequest]) -> frozenset[int]:
+    ids = {r.client_id for r in requests}
+    return frozenset(access.clients(request.user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _request_output(request: Request, care_request: CareRequest) -> Any:
+    care_request = _requests(request).get(pk=care_request.pk)
+    context = {"client_ids": _visible_client_ids(request, [care_request])}
+    return CareRequestOutput(care_request, context=context).data
+
+
+def _referred_request(request: Request, pk: int) -> CareRequest:
+    """A request of a client the user follows (providers do not search or book)."""
+    care_request = (
+        access.care_requests(request.user)
+        .filter(pk=pk, client__in=access.clients(request.user).values("pk"))
+        .first()
+    )
+    if care_request is None:
+        raise Http404
+    return care_request
+
+
+class CareRequestListApi(APIView):
+    pagination_class = CarePagination
+
+    @extend_schema(
+        operation_id="care_requests_list",
+        tags=TAGS,
+        parameters=[CareRequestListQuery],
+        responses={200: CareRequestOutput(many=True)},
+        description=(
+            "Requests of the clients you follow; for providers, the requests booked or asked "
+            "at their sites (without the parent's activity)."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        query = _query(CareRequestListQuery, request)
+        rows = _requests(request).order_by("-created_at", "-pk")
+        if query.get("client"):
+            rows = rows.filter(client_id=query["client"])
+        if query.get("status"):
+            rows = rows.filter(status=query["status"])
+        paginator = CarePagination()
+        page = list(paginator.paginate_queryset(rows, request, view=self) or [])
+        context = {"client_ids": _visible_client_ids(request, page)}
+        return paginator.get_paginated_response(
+            CareRequestOutput(page, many=True, context=context).data
+        )
+
+    @extend_schema(
+        operation_id="care_requests_create",
+        tags=TAGS,
+        request=CareRequestInput,
+        responses={201: CareRequestOutput, 400: ErrorOutput, 403: ErrorOutput},
+        description=(
+            "Ask care for some of a client's children during an activity: the dates and "
+            "day-parts needed follow from the activity (travel time included)."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        values = _validated(CareRequestInput, request.data)
+        activity = (
+            ActivityModel.objects.filter(client__in=access.clients(request.user).values("pk"))
+            .select_related("client")
+            .filter(pk=values.pop("activity"))
+            .first()
+        )
+        if activity is None:
+            raise exceptions.ValidationError({"activity": [_("Unknown activity.")]})
+        ids = set(values.pop("recipients"))
+        recipients = list(
+            access.care_recipients(request.user).filter(client=activity.client, pk__in=ids)
+        )
+        if len(recipients) != len(ids):
+            raise exceptions.ValidationError(
+                {"recipients": [_("A chosen person does not belong to this client.")]}
+            )
+        care_request = services.care_request_create(
+            actor=request.user, activity=activity, recipients=recipients, **values
+        )
+        return Response(_request_output(request, care_request), status=status.HTTP_201_CREATED)
+
+
+class CareRequestDetailApi(APIView):
+    @extend_schema(
+        operation_id="care_requests_retrieve",
+        tags=TAGS,
+        responses={200: CareRequestOutput, 404: ErrorOutput},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        care_request = access.get_or_404(_requests(request), pk=pk)
+        context = {"client_ids": _visible_client_ids(request, [care_request])}
+        return Response(CareRequestOutput(care_request, context=context).data)
+
+
+# --- Proposals and their option keys ----------------------------------------------------
+
+
+def option_key(care_request: CareRequest, option: selectors.Option) -> str:
+    """The option's plan, signed: whoever holds it can book exactly this plan, nothing else."""
+    sites = [s.pk for s in option.sites]
+    index = {site_id: i for i, site_id in enumerate(sites)}
+    needs = sorted(option.plan)
+    first = needs[0][0].toordinal() if needs else 0
+    plan = [[d.toordinal() - first, part, index[option.plan[(d, part)]]] for d, part in needs]
+    payload = {"r": care_request.pk, "s": sites, "d": first, "p": plan}
+    return signing.dumps(payload, salt=OPTION_SALT, compress=True)
+
+
+def plan_from_key(care_request: CareRequest, key: str) -> services.Plan:
+    """The plan an option key stands for; a forged, stale or foreign key is a 400."""
+    try:
+        payload = signing.loads(key, salt=OPTION_SALT, max_age=OPTION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise exceptions.ValidationError(
+            {"option": [_("This proposal has expired. Ask for proposals again.")]}
+        ) from None
+    except signing.BadSignature:
+        raise exceptions.ValidationError(
+            {"option": [_("This is not a proposal for this request.")]}
+        ) from None
+    if not isinstance(payload, dict) or payload.get("r") != care_request.pk:
+        raise exceptions.ValidationError(
+            {"option": [_("This is not a proposal for this request.")]}
+        )
+    sites, first = payload["s"], payload["d"]
+    return {
+        (dt.date.fromordinal(first + offset), part): sites[i] for offset, part, i in payload["p"]
+    }
+
+
+class OptionOutput(serializers.Serializer):
+    key = serializers.CharField(help_text="Send it to the book endpoint to book this option.")
+    rank = serializers.IntegerField()
+    sites = RefOutput(many=True)
+    split = serializers.BooleanField(help_text="True when two sites share the day-parts.")
+    distance_km = serializers.FloatField(allow_null=True)
+    language_match = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    plan = serializers.ListField(
+        child=serializers.DictField(), help_text="[{date, day_part, care_site}]"
+    )
+
+
+class ProposalOutput(serializers.Serializer):
+    request = serializers.IntegerField()
+    needs = NeedOutput(many=True)
+    options = OptionOutput(many=True)
+    why_none = serializers.ListField(
+        child=serializers.CharField(), help_text="Why no site can take the request, if none can."
+    )
+
+
+class ProposalApi(APIView):
+    @extend_schema(
+        operation_id="care_requests_proposals",
+        tags=TAGS,
+        responses={200: ProposalOutput, 404: ErrorOutput},
+        description=(
+            "Ranked ways to place the whole request (one site, or the best split over two), "
+            "each with a `key` to book it; when there is none, `why_none` says why."
+        ),
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        care_request = _referred_request(request, pk)
+        proposal = selectors.options_for_request(care_request)
+        options = [
+            {
+                "key": option_key(care_request, option),
+                "rank": rank,
+                "sites": [{"id": s.pk, "name": s.site.name} for s in option.sites],
+                "split": option.split,
+                "distance_km": (
+                    round(option.distance_km, 1) if option.distance_km is not None else None
+                ),
+                "language_match": option.language_match,
+                "reasons": [str(r) for r in option.reasons],
+                "plan": [
+                    {"date": d, "day_part": part, "care_site": option.plan[(d, part)]}
+                    for d, part in sorted(option.plan)
+                ],
+            }
+            for rank, option in enumerate(proposal.options, start=1)
+        ]
+        data = {
+            "request": care_request.pk,
+            "needs": [{"date": d, "day_part": p} for d, p in proposal.needs],
+            "options": options,
+            "why_none": [str(r) for r in proposal.why_none],
+        }
+        return Response(ProposalOutput(data).data)
+
+
+# --- Booking, with Idempotency-Key --------------------------------------------------------
+
+
+class BookInput(serializers.Serializer):
+    option = serializers.CharField(max_length=4000, help_text="An option key from proposals.")
+
+
+class BookOutput(serializers.Serializer):
+    request = serializers.IntegerField()
+    status = RequestStatusField()
+    bookings = BookingOutput(many=True)
+
+
+def _error(detail: str, code: str, status_code: int, **headers: str) -> Response:
+    return Response({"detail": detail, "code": code}, status=status_code, headers=headers)
+
+
+def _busy() -> Response:
+    return _error(
+        _("Someone else is booking these places right now. Try again in a moment."),
+        "busy",
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        **{"Retry-After": "1"},
+    )
+
+
+def _fingerprint(request: Request) -> str:
+    data = request.data
+    if hasattr(data, "lists"):  # a form-encoded QueryDict
+        data = dict(data.lists())
+    body = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def _replay(record: IdempotencyRecord) -> Response:
+    return Response(record.body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
+
+
+def _idempotency_claim(
+    request: Request, key: str, fingerprint: str
+) -> tuple[IdempotencyRecord | None, Response | None]:
+    """Claim the key for this call, or answer for it: (our claim, None) or (None, answer).
+
+    The INSERT commits at once, so the unique constraint on (user, key) decides between two
+    racing calls; the loser polls until the winner has stored its answer (which it does in
+    the transaction that books).
+    """
+    user: Any = request.user
+    deadline = time.monotonic() + IDEMPOTENCY_WAIT_SECONDS
+    while True:
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    user=user, key=key, fingerprint=fingerprint
+                )
+            return record, None
+        except IntegrityError:
+            pass
+        existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if existing is None:
+            continue  # the other call failed transiently and gave the key back: claim it
+        if existing.fingerprint != fingerprint:
+            return None, _error(
+                _("This Idempotency-Key was used for another request. Use a new key."),
+                "idempotency_key_reused",
+                status.HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        if existing.status_code is not None:
+            return None, _replay(existing)
+        if existing.created_at < timezone.now() - IDEMPOTENCY_ABANDONED_AFTER:
+            # Its call died before answering; its transaction rolled back. Take it over.
+            taken = IdempotencyRecord.objects.filter(
+                pk=existing.pk, status_code__isnull=True, created_at=existing.created_at
+            ).update(created_at=timezone.now())
+            if taken:
+                existing.refresh_from_db()
+                return existing, None
+        if time.monotonic() >= deadline:
+            return None, _error(
+                _("The same request is still being processed. Try again in a moment."),
+                "in_progress",
+                status.HTTP_409_CONFLICT,
+                **{"Retry-After": "1"},
+            )
+        time.sleep(IDEMPOTENCY_POLL_SECONDS)
+
+
+def _idempotent(view: APIView, request: Request, call: Callable[[], Response]) -> Response:
+    """Run `call` at most once per Idempotency-Key (when the header is there)."""
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if not key:
+        return call()
+    if len(key) > 200:
+        return _error(
+            _("The Idempotency-Key is too long (at most 200 characters)."),
+            "invalid",
+            status.HTTP_400_BAD_REQUEST,
+        )
+    record, answer = _idempotency_claim(request, key, _fingerprint(request))
+    if answer is not None:
+        return answer
+    assert record is not None
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    response = call()
+            except Exception as exc:
+                response = view.handle_exception(exc)
+            if response.status_code >= 500:
+                # Transient (busy) or a fault: store nothing, so that a retry really retries.
+                IdempotencyRecord.objects.filter(pk=record.pk).delete()
+                return response
+            record.status_code = response.status_code
+            record.body = response.data
+            record.save(update_fields=["status_code", "body"])
+            return response
+    except BaseException:
+        IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True).delete()
+        raise
+
+
+class BookApi(APIView):
+    @extend_schema(
+        operation_id="care_requests_book",
+        tags=TAGS,
+        request=BookInput,
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                description=(
+                    "A unique key per booking attempt (e.g. a UUID). A retry with the same "
+                    "key and body returns the first answer and never books twice."
+                ),
+            )
+        ],
+        responses={
+            201: BookOutput,
+            400: ErrorOutput,
+            404: ErrorOutput,
+            409: OpenApiResponse(
+                ErrorOutput,
+                description="`no_longer_available`: a place was taken meanwhile, search "
+                "again; `in_progress`: the same Idempotency-Key is still being processed.",
+            ),
+            422: OpenApiResponse(
+                ErrorOutput, description="The Idempotency-Key was used with another body."
+            ),
+            503: OpenApiResponse(
+                ErrorOutput, description="`busy`: try again after Retry-After seconds."
+            ),
+        },
+        description=(
+            "Book an option of the proposals: every day-part for every child, or nothing. "
+            "Free reserved places are confirmed at once; a site that confirms each booking "
+            "gets it as pending."
+        ),
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return _idempotent(self, request, lambda: self._book(request, pk))
+
+    @staticmethod
+    def _book(request: Request, pk: int) -> Response:
+        care_request = _referred_request(request, pk)
+        values = _validated(BookInput, request.data)
+        plan = plan_from_key(care_request, values["option"])
+        try:
+            # Access was checked just above, through the client scope.
+            bookings = services.booking_create(
+                actor=request.user, request=care_request, plan=plan, check_access=False
+            )
+        except services.NoLongerAvailable as exc:
+            return _error(exc.messages[0], "no_longer_available", status.HTTP_409_CONFLICT)
+        except services.Busy:
+            return _busy()
+        request_status = (
+            RequestStatus.WAITING_PROVIDER
+            if any(b.status == BookingStatus.PENDING for b in bookings)
+            else RequestStatus.BOOKED
+        )
+        data = {
+            "request": care_request.pk,
+            "status": request_status,
+            "bookings": _with_site_refs(bookings),
+        }
+        return Response(BookOutput(data).data, status=status.HTTP_201_CREATED)
+
+
+class RequestBookingsApi(APIView):
+    @extend_schema(
+        operation_id="care_requests_bookings",
+        tags=TAGS,
+        responses={200: BookingOutput(many=True), 404: ErrorOutput},
+        description="The request's bookings; providers see those at their own sites.",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        care_request = access.get_or_404(access.care_requests(request.user), pk=pk)
+        rows = list(
+            (access.client_bookings(request.user) | access.site_bookings(request.user))
+            .filter(request=care_request)
+            .select_related("recipient")
+            .order_by("date", "day_part", "recipient__first_name", "pk")
+        )
+        return Response(BookingOutput(_with_site_refs(rows), many=True).data)
+
+
+class CancelInput(serializers.Serializer):
+    bookings = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Ids of the bookings to cancel; all future ones when left out.",
+    )
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class CancelOutput(serializers.Serializer):
+    cancelled = serializers.IntegerField()
+    request = CareRequestOutput()
+
+
+class CancelApi(APIView):
+    @extend_schema(
+        operation_id="care_requests_cancel",
+        tags=TAGS,
+        request=CancelInput,
+        responses={200: CancelOutput, 400: ErrorOutput, 404: ErrorOutput},
+        description=(
+            "Cancel some or all future bookings of a request; within 24 hours of the "
+            "day-part a cancellation counts as late. The places go to the waiting list."
+        ),
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        care_request = _referred_request(request, pk)
+        values = _validated(CancelInput, request.data)
+        chosen = None
+        if values.get("bookings"):
+            ids = set(values["bookings"])
+            chosen = list(care_request.bookings.filter(pk__in=ids))
+            if len(chosen) != len(ids):
+                raise exceptions.ValidationError(
+                    {"bookings": [_("A booking does not belong to this request.")]}
+                )
+        cancelled = services.booking_cancel(
+            actor=request.user,
+            request=care_request,
+            bookings=chosen,
+            reason=values.get("reason", ""),
+        )
+        return Response({"cancelled": cancelled, "request": _request_output(request, care_request)})
+
+
+class WaitlistApi(APIView):
+    @extend_schema(
+        operation_id="care_requests_waitlist",
+        tags=TAGS,
+        request=None,
+        responses={200: CareRequestOutput, 400: ErrorOutput, 404: ErrorOutput},
+        description="Put a request without a place on the waiting list; it is booked as soon "
+        "as places free up.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        care_request = _referred_request(request, pk)
+        services.request_waitlist(actor=request.user, request=care_request)
+        return Response(_request_output(request, care_request))
+
+
+class DecideInput(serializers.Serializer):
+    care_site = serializers.IntegerField()
+    accept = serializers.BooleanField()
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class DecideApi(APIView):
+    @extend_schema(
+        operation_id="care_requests_decide",
+        tags=TAGS,
+        request=DecideInput,
+        responses={200: CareRequestOutput, 400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput},
+        description=(
+            "For a site that confirms each booking: accept the pending bookings at your site, "
+            "or refuse them (the whole request goes back to looking for a place)."
+        ),
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        care_request = access.get_or_404(access.care_requests(request.user), pk=pk)
+        values = _validated(DecideInput, request.data)
+        care_site = (
+            access.care_sites(request.user, manage=True)
+            .select_related("site")
+            .filter(pk=values["care_site"])
+            .first()
+        )
+        if care_site is None:
+            raise exceptions.PermissionDenied(_("You do not manage this site."))
+        services.provider_decide(
+            actor=request.user,
+            request=care_request,
+            care_site=care_site,
+            accept=values["accept"],
+            reason=values.get("reason", ""),
+        )
+        return Response(_request_output(request, care_request))
+
+
+# --- Calendar feeds -----------------------------------------------------------------------
+
+
+class FeedOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    care_site = serializers.IntegerField(source="care_site_id", allow_null=True)
+    client = serializers.IntegerField(source="client_id", allow_null=True)
+    url = serializers.SerializerMethodField(help_text="The secret address; null once revoked.")
+    created_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, feed: CalendarFeed) -> str | None:
+        if feed.revoked_at is not None:
+            return None
+        request: Request = self.context["request"]
+        return request.build_absolute_uri(feeds.feed_path(feed))
+
+
+class FeedInput(serializers.Serializer):
+    care_site = serializers.IntegerField(required=False, help_text="A site you manage…")
+    client = serializers.IntegerField(required=False, help_text="…or a client you follow.")
+
+
+class FeedListApi(APIView):
+    @extend_schema(
+        operation_id="calendar_feeds_list",
+        tags=TAGS,
+        responses={200: FeedOutput(many=True)},
+        description="Calendar feeds of the sites you manage and the clients you follow.",
+    )
+    def get(self, request: Request) -> Response:
+        rows = feeds.feeds_visible(request.user).order_by("-created_at", "-pk")
+        return Response(FeedOutput(rows, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        operation_id="calendar_feeds_create",
+        tags=TAGS,
+        request=FeedInput,
+        responses={201: FeedOutput, 400: ErrorOutput, 403: ErrorOutput},
+        description=(
+            "A new secret ICS address: for a site, every booked child by first name (for the "
+            "staff); for a client, the bookings with the site's name and address."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        values = _validated(FeedInput, request.data)
+        care_site = client = None
+        if values.get("care_site") is not None:
+            care_site = (
+                access.care_sites(request.user, manage=True).filter(pk=values["care_site"]).first()
+            )
+            if care_site is None:
+                raise exceptions.ValidationError({"care_site": [_("You do not manage this site.")]})
+        if values.get("client") is not None:
+            client = _client_in_body(request, values["client"])
+        feed = feeds.feed_create(actor=request.user, care_site=care_site, client=client)
+        return Response(
+            FeedOutput(feed, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+
+
+class FeedRevokeApi(APIView):
+    @extend_schema(
+        operation_id="calendar_feeds_revoke",
+        tags=TAGS,
+        request=None,
+        responses={200: FeedOutput, 404: ErrorOutput},
+        description="Revoke a feed: its address answers 404 from now on.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        feed = access.get_or_404(feeds.feeds_visible(request.user), pk=pk)
+        feed = feeds.feed_revoke(actor=request.user, feed=feed)
+        return Response(FeedOutput(feed, context={"request": request}).data)
