@@ -20,3 +20,8 @@ class Command(BaseCommand):
                 f"organisations. Log-ins: {', '.join(result['users'])}"
             )
         )
+        self.stdout.write(
+            f"Care: {result['care_sites']} care sites, {result['clients']} demo families; "
+            f"the day list of 't Kriebeltje (provider@demo.zorgbrug.be) has children on "
+            f"{result['demo_day']}."
+        )
