@@ -136,6 +136,9 @@ class Client(models.Model):
             models.Index(fields=["network", "birth_date"]),
             models.Index(fields=["phone"]),
             models.Index(fields=["insz"]),
+            # The caseload's order: its first page walks this index and stops after a page
+            # instead of sorting every client the organisation follows.
+            models.Index(fields=["last_name", "first_name", "id"], name="client_name_order"),
         ]
 
     def __str__(self) -> str:
