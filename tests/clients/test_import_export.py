@@ -539,6 +539,15 @@ def test_children_in_one_cell() -> None:
             imports.parse_children(bad)
 
 
+def test_a_workbook_that_unpacks_to_too_much_is_refused_unopened(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(imports, "MAX_UNPACKED_BYTES", 1000)
+    with pytest.raises(imports.ImportRefused) as exc:
+        imports.inspect_file(_xlsx([XLSX_HEADER]), "c.xlsx")
+    assert "The workbook is too large" in exc.value.messages[0]
+
+
 def test_more_rows_than_allowed_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(imports, "MAX_ROWS", 2)
     with pytest.raises(imports.ImportRefused) as exc:

@@ -48,6 +48,7 @@ from zorgbrug.clients.models import (
 from zorgbrug.network.models import Network, Organisation
 
 MAX_ROWS = 5000
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # an .xlsx of 5,000 clients unpacks to a few MB
 IMPORT_TEXT_VERSION = "import"  # Consent.text_version of consents recorded on paper
 ProgressFn = Callable[[int, int, str], None]
 
@@ -388,6 +389,14 @@ def _read_csv(data: bytes) -> Table:
 def _read_xlsx(data: bytes) -> Table:
     from openpyxl import load_workbook
 
+    try:
+        unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _file_error(_not_a_workbook()) from exc
+    if unpacked > MAX_UNPACKED_BYTES:  # a "zip bomb", or far more than 5,000 clients
+        raise _file_error(
+            _("The workbook is too large: keep it to %(max)s clients per file.") % {"max": MAX_ROWS}
+        )
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
@@ -929,7 +938,7 @@ def caseload_import(
         if done % 25 == 0 or done == total:
             report(done, _("Checked %(done)s of %(total)s rows") % {"done": done, "total": total})
     if problems:
-        raise ImportRefused(sorted(problems, key=lambda e: (e.row or 0)))
+        raise ImportRefused(sorted(problems, key=lambda e: e.row or 0))
     report(total, _("Saving %(total)s clients") % {"total": total})
     children = 0
     with transaction.atomic():
