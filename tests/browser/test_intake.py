@@ -239,6 +239,14 @@ def test_two_intakes_in_dutch_and_english_and_both_in_the_caseload(
     # Only the first person's block is open: the form stays short until it is needed.
     assert page.get_by_test_id("person-1").get_attribute("open") is not None
     assert page.get_by_test_id("person-2").get_attribute("open") is None
+    # The consent text to read is open in the language of the page.
+    assert page.locator("details[lang=nl]").get_attribute("open") is not None
+    assert page.locator("details[lang=fr]").get_attribute("open") is None
+    # Skipping the screening folds its questions away (CSS only).
+    page.uncheck("#id_with_screening")
+    assert not page.is_visible("#id_screening-main_barrier")
+    page.check("#id_with_screening")
+    assert page.is_visible("#id_screening-main_barrier")
 
     # --- Sent empty: every problem is listed at the top, with a link to its field -----
     _submit(page)
