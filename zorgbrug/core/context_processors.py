@@ -23,6 +23,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(
                 {"label": _("Caseload"), "url": reverse("clients:caseload"), "key": "caseload"}
             )
+        if actor.has_role("provider") or actor.coordinated_network_ids:
+            items.append({"label": _("Care sites"), "url": reverse("care:my_sites"), "key": "care"})
         if actor.coordinated_network_ids:
             items.append(
                 {"label": _("Network"), "url": reverse("network:network_list"), "key": "network"}
