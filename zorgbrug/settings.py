@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "zorgbrug.care",
     "zorgbrug.jobs",
     "zorgbrug.demo",
+    # Research reads every domain above it, so it comes last.
+    "zorgbrug.research",
 ]
 
 MIDDLEWARE = [

@@ -310,3 +310,63 @@ def can_manage_network(user: Any, network: Network) -> bool:
 
 def can_manage_organisation(user: Any, organisation: Organisation) -> bool:
     return organisations(user, manage=True).filter(pk=organisation.pk).exists()
+
+
+# --- Research and evaluation (issue 7) ------------------------------------------------
+# Coordinators and researchers read *aggregated* figures of the networks they coordinate or
+# evaluate (a researcher role at an organisation that is a partner of the network) and,
+# through an export project, pseudonymised data; never a client record. Only clients whose
+# *current* consent (the latest one not withdrawn) allows research use enter research data
+# at all — aggregates and exports alike. The public page shows suppressed aggregates.
+
+
+def research_network_ids(user: Any) -> frozenset[int]:
+    """Networks whose research figures the user may read."""
+    actor = actor_for(user)
+    if not actor.is_authenticated:
+        return frozenset()
+    research_orgs = actor.organisation_ids_with(StaffRole.RESEARCHER)
+    evaluated: set[int] = set()
+    if research_orgs:
+        evaluated = set(
+            Partner.objects.filter(organisation_id__in=research_orgs).values_list(
+                "network_id", flat=True
+            )
+        )
+    return frozenset(evaluated) | actor.coordinated_network_ids
+
+
+def research_networks(user: Any) -> QuerySet[Network]:
+    return Network.objects.filter(pk__in=research_network_ids(user))
+
+
+def research_clients(network_ids: Any) -> QuerySet[Client]:
+    """Clients of the networks whose current consent allows pseudonymised research use.
+
+    "Current" is the latest consent not withdrawn (by given_at, then id), as the clients
+    domain records it; a client without an active consent is never in research data.
+    """
+    from zorgbrug.clients.models import Client, Consent
+
+    newer = Consent.objects.filter(
+        client=OuterRef("client_id"), withdrawn_at__isnull=True
+    ).filter(
+        Q(given_at__gt=OuterRef("given_at")) | Q(given_at=OuterRef("given_at"), pk__gt=OuterRef("pk"))
+    )
+    current_allows = Consent.objects.filter(
+        client=OuterRef("pk"), withdrawn_at__isnull=True, research_use=True
+    ).filter(~Exists(newer))
+    return Client.objects.filter(network_id__in=network_ids).filter(Exists(current_allows))
+
+
+def export_projects(user: Any) -> QuerySet[Any]:
+    """Research export projects of the networks the user evaluates or coordinates."""
+    from zorgbrug.research.models import ExportProject
+
+    return ExportProject.objects.filter(network_id__in=research_network_ids(user))
+
+
+def research_exports(user: Any) -> QuerySet[Any]:
+    from zorgbrug.research.models import ResearchExport
+
+    return ResearchExport.objects.filter(project__in=export_projects(user).values("pk"))

@@ -1,0 +1,526 @@
+"""A small, hand-counted research world for the indicator tests.
+
+Network "noord" (from `world`), period 1 January – 30 June 2026, "today" 15 July 2026.
+Rows are made directly (not through the services) so that dates lie where the counts in
+tests/research/test_indicators.py say; every expected figure there is worked out by hand
+from the comments below.
+
+Clients (research consent unless said otherwise):
+  C1  woman, b. 1990-03-10, unemployed 14 mo, ISCED 2, single, 2 children, migration yes,
+      social integration income, VDAB, entered 2026-01-10; screening 01-10: stopped job,
+      would accept yes, main barrier care; care recipients: 2 children
+  C2  woman, b. 2008-05-20 (17 at entry), in training, ISCED 1, 2 adults, 1 child, no
+      income, VDAB, entered 2026-02-01; screening 02-01: maybe, language; a follow-up on
+      03-01 says care (ignored: only the first screening counts); 1 child
+  C3  man, b. 1970-01-15 (56), employed, ISCED 6, single, 1 child, income from work,
+      migration no, OCMW, entered 2026-03-05; older consent without research (withdrawn),
+      current with; screening 03-05: stopped course, yes, care; 1 child
+  C4  non-binary, b. 2000-07-01 (25 on 2026-06-30), unemployed 6 mo, ISCED 4, 2 adults,
+      2 children, unemployment benefit, OCMW, entered 2026-06-30 23:30 Brussels time;
+      screening 06-30: no, health; no care recipient recorded
+  C5  woman, entered and screened 2025-12-20 (before the period); follow-up screening
+      2026-02-15; VDAB; 1 child
+  C6  woman, in the period, but her latest consent has no research use: never counted
+  C7  woman, in the period, her only consent withdrawn: never counted
+  C8  a client of the other network: never counted
+  C9  woman, b. 1996-04-10 (exactly 30 at entry 2026-04-10), inactive, ISCED unknown,
+      no children, migration yes, other income, VDAB; not screened
+  C10 man, entered 2026-06-30 22:30 UTC = 1 July 00:30 in Brussels: after the period
+
+Care requests (activity kind, organisation, made on → bookings):
+  R1  C1 course VDAB 01-12 → 01-19 am attended 08:00-12:00, 01-19 pm attended (no times),
+      01-20 am no-show, 01-21 am cancelled late, 01-22 am cancelled in time   (wait 7)
+  R2  C1 job interview VDAB 02-02 → 02-04 am attended                          (wait 2)
+  R3  C2 course VDAB 02-03 → 02-10 am pending                              (not served)
+  R4  C3 job start OCMW 03-06 → 03-16 am absent, 03-16 pm confirmed           (wait 10)
+  R5  C3 job start OCMW 06-20 → 07-20 am confirmed (after the period)         (wait 30)
+  R6  C5 course VDAB 04-01 → 04-02 am attended 09:00-11:30, 04-03 am attended  (wait 1)
+  R7  C6 course VDAB 03-01 → 03-02 am attended                         (no research use)
+  R8  C1 course VDAB 2025-12-28 (before the period) → 2026-01-05 am attended
+  R9  C2 orientation VDAB 05-05, cancelled, no bookings                    (not served)
+  R10 C8 (other network)
+
+Capacity slots (all reserved 2, booked 1) on each booked day-part, except 01-19 am
+(booked 2), plus 02-11 am (reserved 1 + vacancy 2, booked 3) and 07-20 am (after today).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import World
+from tests.factories import SiteFactory
+from zorgbrug.care.models import (
+    Activity,
+    AgeBand,
+    Booking,
+    CapacitySlot,
+    CareRequest,
+    CareSite,
+)
+from zorgbrug.clients.models import CareRecipient, Client, Consent, FollowingOrganisation, Screening
+from zorgbrug.network.models import Network, Organisation
+from zorgbrug.research.indicators import Filters
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+START = dt.date(2026, 1, 1)
+END = dt.date(2026, 6, 30)
+TODAY = dt.date(2026, 7, 15)
+
+
+def local(day: dt.date, hour: int = 10, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=BRUSSELS)
+
+
+@dataclass
+class ResearchWorld:
+    world: World
+    network: Network
+    vdab: Organisation
+    ocmw: Organisation
+    clients: dict[str, Client]
+    requests: dict[str, CareRequest]
+    care_site: CareSite
+    band: AgeBand
+    slots: dict[tuple[dt.date, str], CapacitySlot] = field(default_factory=dict)
+
+    def filters(self, **overrides: Any) -> Filters:
+        data: dict[str, Any] = {
+            "start": START,
+            "end": END,
+            "network_ids": (self.network.pk,),
+            "today": TODAY,
+        }
+        data.update(overrides)
+        return Filters(**data)
+
+
+def make_client(
+    world: World,
+    *,
+    network: Network | None = None,
+    organisation: Organisation | None = None,
+    entered: dt.datetime,
+    first_name: str = "Amina",
+    last_name: str = "Testperson",
+    research: bool | None = True,
+    children: int = 0,
+    **fields: Any,
+) -> Client:
+    data: dict[str, Any] = {
+        "gender": "female",
+        "birth_date": dt.date(1990, 1, 1),
+        "labour_status": "unemployed",
+        "months_unemployed": None,
+        "income_source": "none",
+        "education_level": None,
+        "single_adult_household": False,
+        "adults_in_household": 1,
+        "children_in_household": 0,
+        "postcode": "9900",
+        "municipality": "Eeklo",
+        "street": "Kerkstraat 12",
+        "phone": "+32470112233",
+        "email": f"{first_name.lower()}.{last_name.lower()}@example.org",
+    }
+    data.update(fields)
+    organisation = organisation or world.org
+    client = Client.objects.create(
+        network=network or world.network,
+        first_name=first_name,
+        last_name=last_name,
+        intake_organisation=organisation,
+        search_name=f"{first_name} {last_name}".lower(),
+        **data,
+    )
+    Client.objects.filter(pk=client.pk).update(created_at=entered)
+    client.refresh_from_db()
+    FollowingOrganisation.objects.create(client=client, organisation=organisation)
+    if research is not None:
+        Consent.objects.create(
+            client=client,
+            text_version="2026-1",
+            language="nl",
+            research_use=research,
+            given_at=entered,
+        )
+    for n in range(children):
+        CareRecipient.objects.create(
+            client=client, first_name=f"Kind{n}", birth_date=dt.date(2023, 1, 1 + n)
+        )
+    return client
+
+
+def screen(client: Client, day: dt.date, **answers: Any) -> Screening:
+    data: dict[str, Any] = {
+        "stopped_job": False,
+        "stopped_course": False,
+        "stopped_interview": False,
+        "would_accept": "maybe",
+        "main_barrier": "other",
+        "barrier_score": 3,
+        "occasion": "intake",
+    }
+    data.update(answers)
+    return Screening.objects.create(client=client, taken_on=day, **data)
+
+
+@pytest.fixture
+def rw(world: World) -> ResearchWorld:
+    vdab, ocmw = world.org, world.other_org
+    c: dict[str, Client] = {}
+    c["C1"] = make_client(
+        world,
+        entered=local(dt.date(2026, 1, 10)),
+        first_name="Fatima",
+        last_name="Benali",
+        birth_date=dt.date(1990, 3, 10),
+        labour_status="unemployed",
+        months_unemployed=14,
+        education_level=2,
+        single_adult_household=True,
+        children_in_household=2,
+        migration_background=True,
+        income_source="social_integration",
+        insz="90031003328",
+        children=2,
+    )
+    screen(
+        c["C1"],
+        dt.date(2026, 1, 10),
+        stopped_job=True,
+        would_accept="yes",
+        main_barrier="care",
+    )
+    c["C2"] = make_client(
+        world,
+        entered=local(dt.date(2026, 2, 1)),
+        first_name="Lotte",
+        last_name="Vermeulen",
+        birth_date=dt.date(2008, 5, 20),
+        labour_status="in_training",
+        education_level=1,
+        adults_in_household=2,
+        children_in_household=1,
+        income_source="none",
+        children=1,
+    )
+    screen(c["C2"], dt.date(2026, 2, 1), would_accept="maybe", main_barrier="language")
+    screen(
+        c["C2"],
+        dt.date(2026, 3, 1),
+        would_accept="yes",
+        main_barrier="care",
+        occasion="follow_up",
+    )
+    c["C3"] = make_client(
+        world,
+        organisation=ocmw,
+        entered=local(dt.date(2026, 3, 5)),
+        first_name="Jan",
+        last_name="Desmet",
+        gender="male",
+        birth_date=dt.date(1970, 1, 15),
+        labour_status="employed",
+        education_level=6,
+        single_adult_household=True,
+        children_in_household=1,
+        income_source="work",
+        migration_background=False,
+        research=None,
+        children=1,
+    )
+    Consent.objects.create(
+        client=c["C3"],
+        text_version="2026-1",
+        language="nl",
+        research_use=False,
+        given_at=local(dt.date(2026, 3, 5), 9),
+        withdrawn_at=local(dt.date(2026, 3, 5), 10),
+    )
+    Consent.objects.create(
+        client=c["C3"],
+        text_version="2026-1",
+        language="nl",
+        research_use=True,
+        given_at=local(dt.date(2026, 3, 5), 10),
+    )
+    screen(
+        c["C3"],
+        dt.date(2026, 3, 5),
+        stopped_course=True,
+        would_accept="yes",
+        main_barrier="care",
+    )
+    c["C4"] = make_client(
+        world,
+        organisation=ocmw,
+        entered=local(dt.date(2026, 6, 30), 23, 30),
+        first_name="Sam",
+        last_name="Peeters",
+        gender="x",
+        birth_date=dt.date(2000, 7, 1),
+        labour_status="unemployed",
+        months_unemployed=6,
+        education_level=4,
+        adults_in_household=2,
+        children_in_household=2,
+        income_source="unemployment_benefit",
+    )
+    screen(c["C4"], dt.date(2026, 6, 30), would_accept="no", main_barrier="health")
+    c["C5"] = make_client(
+        world,
+        entered=local(dt.date(2025, 12, 20)),
+        first_name="Nadia",
+        last_name="Ouali",
+        birth_date=dt.date(1996, 7, 1),
+        labour_status="unemployed",
+        months_unemployed=20,
+        children_in_household=1,
+        children=1,
+    )
+    screen(c["C5"], dt.date(2025, 12, 20), would_accept="yes", main_barrier="care")
+    screen(c["C5"], dt.date(2026, 2, 15), would_accept="yes", main_barrier="care")
+    c["C6"] = make_client(
+        world,
+        entered=local(dt.date(2026, 1, 15)),
+        first_name="Eva",
+        last_name="Claes",
+        children_in_household=1,
+        children=1,
+    )
+    Consent.objects.create(
+        client=c["C6"],
+        text_version="2026-1",
+        language="nl",
+        research_use=False,
+        given_at=local(dt.date(2026, 2, 1)),
+    )
+    screen(c["C6"], dt.date(2026, 1, 15), would_accept="yes", main_barrier="care")
+    c["C7"] = make_client(
+        world,
+        entered=local(dt.date(2026, 1, 16)),
+        first_name="Ines",
+        last_name="Maes",
+        research=None,
+        children=1,
+    )
+    Consent.objects.create(
+        client=c["C7"],
+        text_version="2026-1",
+        language="nl",
+        research_use=True,
+        given_at=local(dt.date(2026, 1, 16)),
+        withdrawn_at=local(dt.date(2026, 2, 16)),
+    )
+    screen(c["C7"], dt.date(2026, 1, 16), would_accept="yes", main_barrier="care")
+    c["C8"] = make_client(
+        world,
+        network=world.other_network,
+        organisation=world.far_org,
+        entered=local(dt.date(2026, 1, 20)),
+        first_name="Zuid",
+        last_name="Klant",
+        children=1,
+    )
+    screen(c["C8"], dt.date(2026, 1, 20), would_accept="yes", main_barrier="care")
+    c["C9"] = make_client(
+        world,
+        entered=local(dt.date(2026, 4, 10)),
+        first_name="Sara",
+        last_name="Janssens",
+        birth_date=dt.date(1996, 4, 10),
+        labour_status="inactive",
+        migration_background=True,
+        income_source="other",
+    )
+    c["C10"] = make_client(
+        world,
+        entered=dt.datetime(2026, 6, 30, 22, 30, tzinfo=dt.UTC),
+        first_name="Tom",
+        last_name="Wouters",
+        gender="male",
+    )
+    screen(c["C10"], dt.date(2026, 7, 1))
+
+    band = AgeBand.objects.create(network=world.network, name="0–3", min_months=0, max_months=36)
+    site = SiteFactory(organisation=world.provider_org, name="Kriebeltje")
+    care_site = CareSite.objects.create(site=site, network=world.network)
+    care_site.age_bands.set([band])
+    rw = ResearchWorld(
+        world=world,
+        network=world.network,
+        vdab=vdab,
+        ocmw=ocmw,
+        clients=c,
+        requests={},
+        care_site=care_site,
+        band=band,
+    )
+
+    def slot(day: dt.date, part: str, reserved: int = 2, vacancy: int = 0, booked: int = 1) -> Any:
+        key = (day, part)
+        if key not in rw.slots:
+            rw.slots[key] = CapacitySlot.objects.create(
+                care_site=care_site,
+                network=world.network,
+                date=day,
+                day_part=part,
+                age_band=band,
+                reserved_places=reserved,
+                vacancy_places=vacancy,
+                places=reserved + vacancy,
+                booked=booked,
+            )
+        return rw.slots[key]
+
+    def request(
+        name: str,
+        client: Client,
+        kind: str,
+        org: Organisation,
+        made: dt.date,
+        bookings: list[tuple[dt.date, str, str, dt.time | None, dt.time | None]],
+        status: str = "booked",
+        network: Network | None = None,
+    ) -> CareRequest:
+        activity = Activity.objects.create(
+            client=client,
+            kind=kind,
+            title=f"{kind} {name}",
+            first_date=made,
+            start_time=dt.time(9),
+            end_time=dt.time(12),
+            organisation=org,
+        )
+        req = CareRequest.objects.create(
+            client=client,
+            activity=activity,
+            organisation=org,
+            network=network or world.network,
+            status=status,
+        )
+        CareRequest.objects.filter(pk=req.pk).update(created_at=local(made))
+        recipient = client.care_recipients.order_by("pk").first()
+        for day, part, booking_status, arrived, picked in bookings:
+            assert recipient is not None
+            Booking.objects.create(
+                request=req,
+                recipient=recipient,
+                slot=slot(
+                    day, part, booked=2 if (day, part) == (dt.date(2026, 1, 19), "am") else 1
+                ),
+                care_site=care_site,
+                date=day,
+                day_part=part,
+                status=booking_status,
+                arrived_at=arrived,
+                picked_up_at=picked,
+            )
+        rw.requests[name] = req
+        return req
+
+    d = dt.date
+    request(
+        "R1",
+        c["C1"],
+        "course",
+        vdab,
+        d(2026, 1, 12),
+        [
+            (d(2026, 1, 19), "am", "attended", dt.time(8), dt.time(12)),
+            (d(2026, 1, 19), "pm", "attended", None, None),
+            (d(2026, 1, 20), "am", "no_show", None, None),
+            (d(2026, 1, 21), "am", "cancelled_late", None, None),
+            (d(2026, 1, 22), "am", "cancelled", None, None),
+        ],
+    )
+    request(
+        "R2",
+        c["C1"],
+        "job_interview",
+        vdab,
+        d(2026, 2, 2),
+        [(d(2026, 2, 4), "am", "attended", None, None)],
+    )
+    request(
+        "R3",
+        c["C2"],
+        "course",
+        vdab,
+        d(2026, 2, 3),
+        [(d(2026, 2, 10), "am", "pending", None, None)],
+        status="waiting_provider",
+    )
+    request(
+        "R4",
+        c["C3"],
+        "job_start",
+        ocmw,
+        d(2026, 3, 6),
+        [
+            (d(2026, 3, 16), "am", "absent", None, None),
+            (d(2026, 3, 16), "pm", "confirmed", None, None),
+        ],
+    )
+    request(
+        "R5",
+        c["C3"],
+        "job_start",
+        ocmw,
+        d(2026, 6, 20),
+        [(d(2026, 7, 20), "am", "confirmed", None, None)],
+    )
+    request(
+        "R6",
+        c["C5"],
+        "course",
+        vdab,
+        d(2026, 4, 1),
+        [
+            (d(2026, 4, 2), "am", "attended", dt.time(9), dt.time(11, 30)),
+            (d(2026, 4, 3), "am", "attended", None, None),
+        ],
+    )
+    request(
+        "R7",
+        c["C6"],
+        "course",
+        vdab,
+        d(2026, 3, 1),
+        [(d(2026, 3, 2), "am", "attended", None, None)],
+    )
+    request(
+        "R8",
+        c["C1"],
+        "course",
+        vdab,
+        d(2025, 12, 28),
+        [(d(2026, 1, 5), "am", "attended", None, None)],
+    )
+    request("R9", c["C2"], "orientation", vdab, d(2026, 5, 5), [], status="cancelled")
+    request(
+        "R10",
+        c["C8"],
+        "course",
+        world.far_org,
+        d(2026, 1, 21),
+        [],
+        status="open",
+        network=world.other_network,
+    )
+    slot(d(2026, 2, 11), "am", reserved=1, vacancy=2, booked=3)
+    return rw
+
+
+@pytest.fixture
+def today(monkeypatch: Any) -> dt.date:
+    """Freeze timezone.localdate() at TODAY for code that asks for it."""
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
+    return TODAY
