@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "zorgbrug.access",
     "zorgbrug.clients",
     "zorgbrug.care",
+    "zorgbrug.training",
+    "zorgbrug.pathways",
     "zorgbrug.jobs",
     "zorgbrug.demo",
     # Research reads every domain above it, so it comes last.

@@ -11,6 +11,8 @@ urlpatterns = [
     path("clients/", include("zorgbrug.clients.urls")),
     path("feeds/", include("zorgbrug.care.urls_feeds")),
     path("care/", include("zorgbrug.care.urls")),
+    path("training/", include("zorgbrug.training.urls")),
+    path("pathways/", include("zorgbrug.pathways.urls")),
     path("jobs/", include("zorgbrug.jobs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),

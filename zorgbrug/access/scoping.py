@@ -288,6 +288,108 @@ def client_bookings(user: Any) -> QuerySet[Any]:
     return Booking.objects.filter(request__client__in=clients(user).values("pk"))
 
 
+# --- Training (issue 5) ---------------------------------------------------------------
+# The module catalogue and its sessions are not personal data: everyone in a network sees
+# them. Trainers manage the modules of their own organisations (coordinators: of their
+# networks). Enrolments are personal data: trainers see those of their organisations'
+# sessions — a name on a list, never a screening or an income —, referrers and coordinators
+# those of the clients they follow; researchers and providers see none.
+
+
+def training_organisation_ids(user: Any) -> frozenset[int]:
+    """Organisations whose training the user runs (trainer role)."""
+    return actor_for(user).organisation_ids_with(StaffRole.TRAINER)
+
+
+def training_modules(user: Any, *, manage: bool = False) -> QuerySet[Any]:
+    from zorgbrug.training.models import Module
+
+    actor = actor_for(user)
+    if not actor.is_authenticated:
+        return Module.objects.none()
+    if not manage:
+        return Module.objects.filter(network_id__in=actor.network_ids)
+    return Module.objects.filter(
+        Q(organisation_id__in=training_organisation_ids(user), network_id__in=actor.network_ids)
+        | Q(network_id__in=actor.coordinated_network_ids)
+    )
+
+
+def training_sessions(user: Any, *, manage: bool = False) -> QuerySet[Any]:
+    from zorgbrug.training.models import Session
+
+    return Session.objects.filter(
+        module__in=training_modules(user, manage=manage).values("pk")
+    )
+
+
+def training_enrolments(user: Any) -> QuerySet[Any]:
+    from zorgbrug.training.models import Enrolment
+
+    actor = actor_for(user)
+    if not actor.is_authenticated:
+        return Enrolment.objects.none()
+    q = Q(client__in=clients(user).values("pk"))
+    trainer_orgs = training_organisation_ids(user)
+    if trainer_orgs:
+        q |= Q(session__module__organisation_id__in=trainer_orgs)
+    return Enrolment.objects.filter(q)
+
+
+def trainee_clients(user: Any) -> QuerySet[Client]:
+    """Clients a trainer may enrol: those their organisation follows, and those already
+    enrolled in its sessions. Only for a name on an enrolment form — callers take
+    `id`, `first_name` and `last_name`, nothing else of the record."""
+    from zorgbrug.clients.models import Client, FollowingOrganisation
+    from zorgbrug.training.models import Enrolment
+
+    org_ids = training_organisation_ids(user)
+    if not org_ids:
+        return Client.objects.none()
+    follows = FollowingOrganisation.objects.filter(
+        client=OuterRef("pk"), organisation_id__in=org_ids, until__isnull=True
+    )
+    enrolled = Enrolment.objects.filter(
+        client=OuterRef("pk"), session__module__organisation_id__in=org_ids
+    )
+    return Client.objects.filter(Q(Exists(follows)) | Q(Exists(enrolled)))
+
+
+# --- Pathways and follow-ups (issue 5) ------------------------------------------------
+# A client's pathway, follow-ups and outcomes are read and written by those who follow the
+# client (referrers, coordinators). Trainers, providers and researchers see none of it.
+
+
+def pathway_activities(user: Any) -> QuerySet[Any]:
+    from zorgbrug.pathways.models import PathwayActivity
+
+    return PathwayActivity.objects.filter(client__in=clients(user).values("pk"))
+
+
+def follow_ups(user: Any) -> QuerySet[Any]:
+    from zorgbrug.pathways.models import FollowUp
+
+    return FollowUp.objects.filter(client__in=clients(user).values("pk"))
+
+
+def outcomes(user: Any) -> QuerySet[Any]:
+    from zorgbrug.pathways.models import Outcome
+
+    return Outcome.objects.filter(client__in=clients(user).values("pk"))
+
+
+def exits(user: Any) -> QuerySet[Any]:
+    from zorgbrug.pathways.models import Exit
+
+    return Exit.objects.filter(client__in=clients(user).values("pk"))
+
+
+def regular_care(user: Any) -> QuerySet[Any]:
+    from zorgbrug.pathways.models import RegularCare
+
+    return RegularCare.objects.filter(client__in=clients(user).values("pk"))
+
+
 # --- Helpers --------------------------------------------------------------------------
 
 

@@ -102,5 +102,7 @@ urlpatterns = [
         care_api.FeedRevokeApi.as_view(),
         name="api-calendar-feed-revoke",
     ),
+    path("training/", include("zorgbrug.training.api_urls")),
+    path("pathways/", include("zorgbrug.pathways.api_urls")),
     path("", include(router.urls)),
 ]

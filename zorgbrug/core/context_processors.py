@@ -23,6 +23,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(
                 {"label": _("Caseload"), "url": reverse("clients:caseload"), "key": "caseload"}
             )
+            items.append(
+                {"label": _("Worklist"), "url": reverse("pathways:worklist"), "key": "worklist"}
+            )
+        if scoping.client_organisation_ids(user) or actor.has_role("trainer"):
+            items.append(
+                {"label": _("Training"), "url": reverse("training:catalogue"), "key": "training"}
+            )
         if actor.has_role("provider") or actor.coordinated_network_ids:
             items.append({"label": _("Care sites"), "url": reverse("care:my_sites"), "key": "care"})
         if actor.coordinated_network_ids:
