@@ -3,7 +3,9 @@
 Later issues extend it (capacity, bookings) by adding steps to `generate_region`. Clients
 (`clients=N`) come with their children, consent, intake screening and following referrers,
 drawn from distributions like the seed projects' caseloads: mostly mothers, many single
-parents, low ISCED levels, many with a migration background.
+parents, low ISCED levels, many with a migration background. Care providers with their
+capacity (`providers=N`, `days=D`) and bookings for the clients come from
+`care_generator.py`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from zorgbrug.clients.models import (
 )
 from zorgbrug.clients.screening import QUESTIONNAIRE_VERSION, NeedAnswer, barrier_score
 from zorgbrug.clients.services import normalise_name
+from zorgbrug.demo import care_generator
 from zorgbrug.demo.data import POSTCODES, kbo
 from zorgbrug.network.models import Network, Organisation, OrganisationKind, Partner, Postcode, Site
 
@@ -89,7 +92,9 @@ def _roles_for(kind: str) -> dict[str, bool]:
 
 
 @transaction.atomic
-def generate_region(*, organisations: int, seed: int, clients: int = 0) -> dict[str, Any]:
+def generate_region(
+    *, organisations: int, seed: int, clients: int = 0, providers: int = 0, days: int = 365
+) -> dict[str, Any]:
     require_allowed()
     if organisations < 1:
         raise ValueError("organisations must be at least 1")
@@ -108,7 +113,11 @@ def generate_region(*, organisations: int, seed: int, clients: int = 0) -> dict[
         slug=slug,
         defaults={"name": f"Synthetic region {seed}", "region": "generated for benchmarks"},
     )
-    existing = Organisation.objects.filter(partnerships__network=network).count()
+    existing = (
+        Organisation.objects.filter(partnerships__network=network)
+        .exclude(care_generator.generated_provider_q())  # counted by the care step
+        .count()
+    )
     kinds, weights = zip(*KIND_MIX, strict=True)
     new_orgs: list[Organisation] = []
     org_kinds: list[str] = []
@@ -159,6 +168,12 @@ def generate_region(*, organisations: int, seed: int, clients: int = 0) -> dict[
         result["clients_created"] = generate_clients(
             network=network, seed=seed, clients=clients, postcodes=postcodes
         )
+    # Care providers with capacity, then bookings for the clients above: keep this last.
+    result.update(
+        care_generator.generate_care(
+            network=network, seed=seed, providers=providers, days=days, postcodes=postcodes
+        )
+    )
     return result
 
 
