@@ -292,6 +292,39 @@ def test_row_errors_are_in_the_language_of_who_uploaded(
     assert expected in html
 
 
+def test_a_row_with_a_bad_cell_is_still_checked_for_everything_else(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    # An unreadable child and education level, and a date of birth in the future and a
+    # wrong phone number that only the intake's checks find: all four in one report.
+    row = (
+        AMINA.replace("1990-02-15", "2031-02-15")
+        .replace("0470 12 34 56", "0470 12")
+        .replace('"Yusuf 2021-05-01; Lina 12/09/2023"', "Yusuf")
+        .replace("unemployed,14,social_integration,2,", "unemployed,14,social_integration,ba,")
+    )
+    client, response = _post_import(world, django_capture_on_commit_callbacks, _csv(row, FATMA))
+    _job_page(client, response)
+    found = [(e["row"], e["column"]) for e in Job.objects.get().result["row_errors"]]
+    assert sorted(found) == [
+        (2, "birth_date"),
+        (2, "children"),
+        (2, "education_level"),
+        (2, "phone"),
+    ]
+    assert not Client.objects.exists()
+
+
+def test_rows_with_unreadable_cells_are_never_written(world: World) -> None:
+    rows, errors = imports.read_caseload(_csv(AMINA.replace("2021-05-01", "soon")), "c.csv")
+    assert [r.unreadable for r in rows] == [frozenset({"children"})] and errors
+    with pytest.raises(ValueError):
+        imports.caseload_import(
+            actor=world.referrer, organisation=world.org, network=world.network, rows=rows
+        )
+    assert not Client.objects.exists()
+
+
 def test_required_cells_may_not_be_empty(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:

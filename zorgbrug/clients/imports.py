@@ -232,6 +232,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
 )
 COLUMN_BY_NAME = {c.name: c for c in COLUMNS}
+REQUIRED = frozenset(c.name for c in COLUMNS if c.required)
 # Written by the export, ignored by the import: an export can be imported elsewhere.
 EXPORT_ONLY_COLUMNS = (
     "client_id",
@@ -681,7 +682,11 @@ def parse_consent_language(value: Any) -> str:
 
 @dataclass
 class CaseloadRow:
-    """One client of the file, as the intake service takes it."""
+    """One client of the file, as the intake service takes it.
+
+    `unreadable` names optional columns whose cells could not be read: such a row is left
+    without them and still checked, so that the report lists its other errors too, but it
+    is never written."""
 
     row: int  # the row number in the spreadsheet, the header being row 1
     client: dict[str, Any]
@@ -690,6 +695,7 @@ class CaseloadRow:
     share_with_partners: bool = False
     research_use: bool = False
     consent_language: str = "nl"
+    unreadable: frozenset[str] = frozenset()
 
     def consent(self) -> dict[str, Any]:
         given_at = timezone.make_aware(dt.datetime.combine(self.consent_date, dt.time.min))
@@ -775,8 +781,8 @@ def _parse_row(
             and not any(e.column == column.name for e in errors)
         ):
             errors.append(RowError(number, column.name, _("This column may not be empty.")))
-    if errors:
-        return None, errors
+    if any(e.column in REQUIRED for e in errors):
+        return None, errors  # the intake cannot be checked without these
     client = {
         name: values[name]
         for name in services.CLIENT_FIELDS
@@ -794,8 +800,9 @@ def _parse_row(
             share_with_partners=values.get("share_with_partners", False),
             research_use=values.get("research_use", False),
             consent_language=values.get("consent_language", consent_language),
+            unreadable=frozenset(e.column for e in errors),
         ),
-        [],
+        errors,
     )
 
 
@@ -908,7 +915,9 @@ def caseload_import(
         except services.DuplicateClient as exc:
             problems.append(_duplicate_error(row.row, exc))
         except ValidationError as exc:
-            problems.extend(_service_errors(row.row, exc))
+            problems.extend(
+                e for e in _service_errors(row.row, exc) if e.column not in row.unreadable
+            )
         else:
             record = plan.record
             person = (record.search_name, record.birth_date)
@@ -937,6 +946,8 @@ def caseload_import(
                 plans.append((row, plan))
         if done % 25 == 0 or done == total:
             report(done, _("Checked %(done)s of %(total)s rows") % {"done": done, "total": total})
+    if not problems and any(row.unreadable for row in items):
+        raise ValueError("rows with unreadable cells come with their errors")
     if problems:
         raise ImportRefused(sorted(problems, key=lambda e: e.row or 0))
     report(total, _("Saving %(total)s clients") % {"total": total})
