@@ -325,6 +325,20 @@ def test_rows_with_unreadable_cells_are_never_written(world: World) -> None:
     assert not Client.objects.exists()
 
 
+def test_row_numbers_are_the_spreadsheets_even_with_line_breaks_in_a_cell(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    two_lines = AMINA.replace(
+        '"Yusuf 2021-05-01; Lina 12/09/2023"', '"Yusuf 2021-05-01\nLina 12/09/2023"'
+    )
+    bad = JEAN.replace("1988-03-01", "2031-03-01")
+    client, response = _post_import(world, django_capture_on_commit_callbacks, _csv(two_lines, bad))
+    _job_page(client, response)
+    assert [e["row"] for e in Job.objects.get().result["row_errors"]] == [3]
+    rows, _errors = imports.read_caseload(_csv(two_lines, FATMA), "c.csv")
+    assert [r.row for r in rows] == [2, 3] and len(rows[0].children) == 2
+
+
 def test_required_cells_may_not_be_empty(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -375,13 +375,14 @@ def _read_csv(data: bytes) -> Table:
         ) from exc
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
+        # Rows as a spreadsheet numbers them: a quoted cell may span several lines.
+        number = 1
         try:
-            for cells in reader:
-                yield reader.line_num, list(cells)
+            for number, cells in enumerate(reader, start=2):
+                yield number, list(cells)
         except csv.Error as exc:
             raise _file_error(
-                _("Row %(row)s is not readable CSV: %(error)s")
-                % {"row": reader.line_num, "error": exc}
+                _("Row %(row)s is not readable CSV: %(error)s") % {"row": number + 1, "error": exc}
             ) from exc
 
     return Table(header=[str(h) for h in header], rows=rows())
