@@ -9,6 +9,7 @@ data's scope see nothing of it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import threading
 from typing import Any
@@ -534,29 +535,61 @@ def test_a_refusal_is_stored_and_replayed(care: CareWorld, referrer_api: APIClie
     assert book(referrer_api, request["id"], option["key"], "k2").status_code == 201
 
 
-def test_a_call_in_progress_answers_409_after_waiting(
-    care: CareWorld, referrer_api: APIClient, monkeypatch: Any
+def test_a_claim_left_without_an_answer_is_taken_over(
+    care: CareWorld, referrer_api: APIClient
 ) -> None:
     request = ask_over_api(care, referrer_api)
     key = first_option(referrer_api, request["id"])["key"]
     url = f"/api/v1/care-requests/{request['id']}/book/"
     body = json.dumps({"option": key}, sort_keys=True, separators=(",", ":"))
-    import hashlib
-
     fingerprint = hashlib.sha256(f"POST {url}\n{body}".encode()).hexdigest()
-    record = IdempotencyRecord.objects.create(
-        user=care.world.referrer, key="busy-key", fingerprint=fingerprint
+    IdempotencyRecord.objects.create(
+        user=care.world.referrer, key="left-over", fingerprint=fingerprint
     )
-    monkeypatch.setattr(care_api, "IDEMPOTENCY_WAIT_SECONDS", 0.05)
-    response = book(referrer_api, request["id"], key, "busy-key")
-    assert response.status_code == 409 and response.json()["code"] == "in_progress"
-    assert not Booking.objects.exists()
-    # A claim whose call died long ago is taken over by the retry.
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
-        created_at=timezone.now() - dt.timedelta(hours=1)
-    )
-    assert book(referrer_api, request["id"], key, "busy-key").status_code == 201
+    assert book(referrer_api, request["id"], key, "left-over").status_code == 201
     assert Booking.objects.count() == 18
+    assert IdempotencyRecord.objects.get(key="left-over").status_code == 201
+    assert book(referrer_api, request["id"], key, "left-over")["Idempotent-Replayed"] == "true"
+
+
+def _race(token_key: str, request_id: int, key: str, idempotency_key: str) -> list[Any]:
+    """Two identical booking calls released at the same moment, each on its own connection."""
+    responses: list[Any] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def call() -> None:
+        try:
+            client = api_for(None, key=token_key)
+            start.wait()
+            responses.append(book(client, request_id, key, idempotency_key))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    return responses
+
+
+def _slow(monkeypatch: Any, seconds: float) -> list[int]:
+    """Make booking_create hold its transaction open a while, counting the calls."""
+    real = services.booking_create
+    calls: list[int] = []
+
+    def slow_booking(**kwargs: Any) -> Any:
+        calls.append(1)
+        result = real(**kwargs)
+        threading.Event().wait(seconds)  # the twin arrives while we still hold the claim
+        return result
+
+    monkeypatch.setattr(services, "booking_create", slow_booking)
+    return calls
 
 
 @pytest.mark.postgres
@@ -570,42 +603,38 @@ def test_two_identical_calls_racing_book_once(care: CareWorld, monkeypatch: Any)
     referrer_api = api_for(None, key=token_key)
     request = ask_over_api(care, referrer_api)
     key = first_option(referrer_api, request["id"])["key"]
-    real = services.booking_create
-    calls: list[int] = []
-
-    def slow_booking(**kwargs: Any) -> Any:
-        calls.append(1)
-        result = real(**kwargs)
-        threading.Event().wait(0.3)  # hold the claim while the twin arrives
-        return result
-
-    monkeypatch.setattr(services, "booking_create", slow_booking)
-    responses: list[Any] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(2)
-
-    def call() -> None:
-        try:
-            client = api_for(None, key=token_key)
-            start.wait()
-            responses.append(book(client, request["id"], key, "same-click"))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=call) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors, errors
+    calls = _slow(monkeypatch, 0.3)
+    responses = _race(token_key, request["id"], key, "same-click")
     assert [r.status_code for r in responses] == [201, 201]
     assert responses[0].json() == responses[1].json()
     assert sorted(r.get("Idempotent-Replayed", "") for r in responses) == ["", "true"]
     assert len(calls) == 1
     assert Booking.objects.filter(request_id=request["id"]).count() == 18
     assert IdempotencyRecord.objects.get(key="same-click").status_code == 201
+
+
+@pytest.mark.postgres
+@pytest.mark.xdist_group("concurrency")
+@pytest.mark.django_db(transaction=True)
+def test_a_twin_that_waits_too_long_gets_409_in_progress(care: CareWorld, monkeypatch: Any) -> None:
+    require_or_skip(
+        connection.vendor == "postgresql", "the idempotency race needs PostgreSQL (DATABASE_URL)"
+    )
+    _token, token_key = api_token_issue(user=care.world.referrer, name="race")
+    referrer_api = api_for(None, key=token_key)
+    request = ask_over_api(care, referrer_api)
+    key = first_option(referrer_api, request["id"])["key"]
+    calls = _slow(monkeypatch, 1.0)
+    monkeypatch.setattr(care_api, "IDEMPOTENCY_WAIT_SECONDS", 0.2)
+    responses = _race(token_key, request["id"], key, "impatient")
+    assert sorted(r.status_code for r in responses) == [201, 409]
+    waited = next(r for r in responses if r.status_code == 409)
+    assert waited.json()["code"] == "in_progress" and waited["Retry-After"] == "1"
+    assert len(calls) == 1
+    assert Booking.objects.filter(request_id=request["id"]).count() == 18
+    # Once the first call is done, the retry gets its answer.
+    again = book(referrer_api, request["id"], key, "impatient")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
 
 
 # --- Leaks ----------------------------------------------------------------------------

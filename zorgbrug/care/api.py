@@ -27,13 +27,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -82,11 +81,8 @@ TAGS = ["care"]
 OPTION_MAX_AGE = timedelta(days=1)
 OPTION_SALT = "zorgbrug.care.option"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# How long a call waits for its twin (same user, key and body) to finish before 409.
 IDEMPOTENCY_WAIT_SECONDS = 10.0
-IDEMPOTENCY_POLL_SECONDS = 0.02
-# A claim whose call died without answering (its transaction rolled back, so nothing was
-# booked) may be taken over by a retry after this long.
-IDEMPOTENCY_ABANDONED_AFTER = timedelta(minutes=2)
 MAX_CAPACITY_DAYS = 92
 
 
@@ -687,7 +683,13 @@ class BookingOutput(serializers.Serializer):
 
 
 def _with_site_refs(bookings: list[Booking]) -> list[Booking]:
-    """Give each booking a `care_site_ref` {id, name} with one query for all of them."""
+    """Give each booking a `care_site_ref` {id, name}: from the slot's site when it is at
+    hand (fresh from booking_create), else with one query for all of them."""
+    if all(Booking.slot.is_cached(b) for b in bookings):
+        for b in bookings:
+            site = b.slot.care_site.site
+            b.care_site_ref = {"id": b.care_site_id, "name": site.name}  # type: ignore[attr-defined]
+        return bookings
     ids = {b.care_site_id for b in bookings}
     names = dict(CareSite.objects.filter(pk__in=ids).values_list("pk", "site__name")) if ids else {}
     for b in bookings:
@@ -885,12 +887,14 @@ def _request_output(request: Request, care_request: CareRequest) -> Any:
 
 
 def _referred_request(request: Request, pk: int) -> CareRequest:
-    """A request of a client the user follows (providers do not search or book)."""
-    care_request = (
-        access.care_requests(request.user)
-        .filter(pk=pk, client__in=access.clients(request.user).values("pk"))
-        .first()
-    )
+    """A request of a client the user follows: referrers search, book and cancel; the
+    providers who see a request through its bookings do not (a 404 for them, as for
+    anyone else). The scope is `access.clients`: the requests of the clients one follows
+    are the part of `access.care_requests` that referrers see — and it is one cheap
+    subquery on the booking path."""
+    care_request = CareRequest.objects.filter(
+        pk=pk, client__in=access.clients(request.user).values("pk")
+    ).first()
     if care_request is None:
         raise Http404
     return care_request
@@ -1105,57 +1109,55 @@ def _replay(record: IdempotencyRecord) -> Response:
     return Response(record.body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
 
 
-def _idempotency_claim(
-    request: Request, key: str, fingerprint: str
-) -> tuple[IdempotencyRecord | None, Response | None]:
-    """Claim the key for this call, or answer for it: (our claim, None) or (None, answer).
+class _Discard(Exception):
+    """Roll the whole transaction back (the claim included) and answer with `response`."""
 
-    The INSERT commits at once, so the unique constraint on (user, key) decides between two
-    racing calls; the loser polls until the winner has stored its answer (which it does in
-    the transaction that books).
+    def __init__(self, response: Response) -> None:
+        super().__init__()
+        self.response = response
+
+
+def _in_progress() -> Response:
+    return _error(
+        _("The same request is still being processed. Try again in a moment."),
+        "in_progress",
+        status.HTTP_409_CONFLICT,
+        **{"Retry-After": "1"},
+    )
+
+
+def _is_lock_timeout(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "lock timeout" in text or "could not obtain lock" in text
+
+
+def _claim(user_id: int, key: str, fingerprint: str) -> int | None:
+    """INSERT the claim unless the key exists: the unique constraint on (user, key) decides.
+
+    A twin call still in its transaction makes this INSERT wait until it commits (then
+    nothing is inserted and its stored answer is read) or rolls back (then the claim is
+    ours) — bounded by the lock timeout set before.
     """
-    user: Any = request.user
-    deadline = time.monotonic() + IDEMPOTENCY_WAIT_SECONDS
-    while True:
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    user=user, key=key, fingerprint=fingerprint
-                )
-            return record, None
-        except IntegrityError:
-            pass
-        existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
-        if existing is None:
-            continue  # the other call failed transiently and gave the key back: claim it
-        if existing.fingerprint != fingerprint:
-            return None, _error(
-                _("This Idempotency-Key was used for another request. Use a new key."),
-                "idempotency_key_reused",
-                status.HTTP_422_UNPROCESSABLE_ENTITY,
-            )
-        if existing.status_code is not None:
-            return None, _replay(existing)
-        if existing.created_at < timezone.now() - IDEMPOTENCY_ABANDONED_AFTER:
-            # Its call died before answering; its transaction rolled back. Take it over.
-            taken = IdempotencyRecord.objects.filter(
-                pk=existing.pk, status_code__isnull=True, created_at=existing.created_at
-            ).update(created_at=timezone.now())
-            if taken:
-                existing.refresh_from_db()
-                return existing, None
-        if time.monotonic() >= deadline:
-            return None, _error(
-                _("The same request is still being processed. Try again in a moment."),
-                "in_progress",
-                status.HTTP_409_CONFLICT,
-                **{"Retry-After": "1"},
-            )
-        time.sleep(IDEMPOTENCY_POLL_SECONDS)
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} "  # noqa: S608 - the table name is ours, values are bound
+            '("user_id", "key", "fingerprint", "status_code", "body", "created_at") '
+            "VALUES (%s, %s, %s, NULL, '{}', %s) "
+            'ON CONFLICT ("user_id", "key") DO NOTHING RETURNING "id"',
+            [user_id, key, fingerprint, timezone.now()],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
 
 
 def _idempotent(view: APIView, request: Request, call: Callable[[], Response]) -> Response:
-    """Run `call` at most once per Idempotency-Key (when the header is there)."""
+    """Run `call` at most once per Idempotency-Key (when the header is there).
+
+    One transaction: claim the key, run the call, store its answer. A crash or a transient
+    failure (5xx, e.g. busy) rolls the claim back with everything else, so that a retry
+    really retries; a stored answer is never half a booking.
+    """
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     if not key:
         return call()
@@ -1165,27 +1167,49 @@ def _idempotent(view: APIView, request: Request, call: Callable[[], Response]) -
             "invalid",
             status.HTTP_400_BAD_REQUEST,
         )
-    record, answer = _idempotency_claim(request, key, _fingerprint(request))
-    if answer is not None:
-        return answer
-    assert record is not None
+    fingerprint = _fingerprint(request)
+    user: Any = request.user
     try:
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    wait_ms = int(IDEMPOTENCY_WAIT_SECONDS * 1000)
+                    cursor.execute(f"SET LOCAL lock_timeout = {wait_ms}")
+            claimed = _claim(user.pk, key, fingerprint)
+            if claimed is None:
+                existing = (
+                    IdempotencyRecord.objects.select_for_update().filter(user=user, key=key).first()
+                )
+                if existing is None:  # cannot happen: the conflict row is committed
+                    return _in_progress()
+                if existing.fingerprint != fingerprint:
+                    return _error(
+                        _("This Idempotency-Key was used for another request. Use a new key."),
+                        "idempotency_key_reused",
+                        status.HTTP_422_UNPROCESSABLE_ENTITY,
+                    )
+                if existing.status_code is not None:
+                    return _replay(existing)
+                # A claim stored without an answer (not by this code): nothing was done for
+                # it, so it is ours now (the row lock keeps a third call out).
+                claimed = existing.pk
             try:
-                with transaction.atomic():
-                    response = call()
-            except Exception as exc:
+                response = call()
+            except DatabaseError:
+                raise  # the transaction is broken: roll it all back
+            except Exception as exc:  # the answer to store: 400, 403, 404, 409…
                 response = view.handle_exception(exc)
             if response.status_code >= 500:
-                # Transient (busy) or a fault: store nothing, so that a retry really retries.
-                IdempotencyRecord.objects.filter(pk=record.pk).delete()
-                return response
-            record.status_code = response.status_code
-            record.body = response.data
-            record.save(update_fields=["status_code", "body"])
+                raise _Discard(response)
+            IdempotencyRecord.objects.filter(pk=claimed).update(
+                status_code=response.status_code, body=response.data
+            )
             return response
-    except BaseException:
-        IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True).delete()
+    except _Discard as discard:
+        return discard.response
+    except OperationalError as exc:
+        if _is_lock_timeout(exc):
+            return _in_progress()
         raise
 
 
@@ -1245,6 +1269,14 @@ class BookApi(APIView):
             return _error(exc.messages[0], "no_longer_available", status.HTTP_409_CONFLICT)
         except services.Busy:
             return _busy()
+        except IntegrityError:
+            # The same children were booked by a concurrent call (another key) just now;
+            # booking_create's own transaction rolled back.
+            return _error(
+                _("This request was booked at the same moment by another call."),
+                "conflict",
+                status.HTTP_409_CONFLICT,
+            )
         request_status = (
             RequestStatus.WAITING_PROVIDER
             if any(b.status == BookingStatus.PENDING for b in bookings)

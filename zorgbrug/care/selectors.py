@@ -116,78 +116,85 @@ def options_for_request(
         return Proposal([], [_("Some day-parts of this request have already started.")], needs)
     dates = {d for d, _p in needs}
     band_ids = {b for per in demand.values() for b in per}
-    rows = (
-        CapacitySlot.objects.filter(
-            network_id=request.network_id,
-            date__in=dates,
-            age_band_id__in=band_ids,
-            care_site__is_active=True,
-        )
-        .annotate(n_free=F("places") - F("booked"))
-        .filter(n_free__gt=0)
-        .values_list("care_site_id", "date", "day_part", "age_band_id", "n_free")
-    )
-    free: dict[int, dict[tuple[dt.date, str, int], int]] = defaultdict(dict)
-    for site_id, date, part, band_id, n in rows:
-        free[site_id][(date, part, band_id)] = n
-    # A site covers a need when every band's demand fits in its free places.
+    # Free places of every active site on those dates, as plain tuples: with a year of
+    # capacity at 300 providers this is thousands of rows, so no model instances and no
+    # annotated expressions (whose per-row converters cost more than the query).
+    rows = CapacitySlot.objects.filter(
+        network_id=request.network_id,
+        date__in=dates,
+        day_part__in={p for _d, p in needs},
+        age_band_id__in=band_ids,
+        care_site__is_active=True,
+        booked__lt=F("places"),
+    ).values_list("care_site_id", "date", "day_part", "age_band_id", "places", "booked")
+    # A site covers a need when every band's demand fits in its free places: count, per
+    # site and need, the bands whose demand fits.
+    wanted = {(d, p, b): n for (d, p), per in demand.items() for b, n in per.items()}
+    bands_per_need = {need: len(per) for need, per in demand.items()}
+    fitting: dict[int, dict[tuple[dt.date, str], int]] = defaultdict(dict)
+    for site_id, date, part, band_id, places, booked in rows:
+        n = wanted.get((date, part, band_id))
+        if n is not None and places - booked >= n:
+            per_site = fitting[site_id]
+            per_site[(date, part)] = per_site.get((date, part), 0) + 1
     coverage: dict[int, set[tuple[dt.date, str]]] = {}
-    for site_id, places in free.items():
-        covered = {
-            need
-            for need in needs
-            if all(places.get((need[0], need[1], b), 0) >= n for b, n in demand[need].items())
-        }
+    for site_id, per_need in fitting.items():
+        covered = {need for need, k in per_need.items() if k == bands_per_need[need]}
         if covered:
             coverage[site_id] = covered
-    sites = {
-        s.pk: s for s in CareSite.objects.select_related("site").filter(pk__in=coverage.keys())
+    # What ranking needs of a site: where it is and which languages it speaks.
+    facts = {
+        pk: (lat, lng, languages)
+        for pk, lat, lng, languages in CareSite.objects.filter(pk__in=coverage.keys()).values_list(
+            "pk", "site__latitude", "site__longitude", "languages"
+        )
     }
     origin = _origin(request)
     client_languages = set(request.client.languages or [])
     if request.language:
         client_languages.add(request.language)
+    described: dict[int, tuple[float | None, bool]] = {}
 
-    def describe(site: CareSite) -> tuple[float | None, bool]:
-        return (
-            km(origin[0], origin[1], site.site.latitude, site.site.longitude),
-            bool(client_languages & set(site.languages or [])),
-        )
+    def describe(site_id: int) -> tuple[float | None, bool]:
+        if site_id not in described:
+            lat, lng, languages = facts[site_id]
+            described[site_id] = (
+                km(origin[0], origin[1], lat, lng),
+                bool(client_languages & set(languages or [])),
+            )
+        return described[site_id]
 
-    def rank(option: Option) -> tuple[Any, ...]:
-        return (
-            option.split,
-            option.distance_km if option.distance_km is not None else 1e9,
-            not option.language_match,
-            option.key,
-        )
+    # Candidates as (site ids, plan, distance, language match, split, reasons).
+    Candidate = tuple[list[int], Plan, float | None, bool, bool, list[str]]
+
+    def rank(c: Candidate) -> tuple[Any, ...]:
+        return (c[4], c[2] if c[2] is not None else 1e9, not c[3], "-".join(map(str, c[0])))
 
     all_needs = set(needs)
-    options: list[Option] = []
+    candidates: list[Candidate] = []
     for site_id, covered in coverage.items():
         if covered == all_needs:
-            site = sites[site_id]
-            distance, lang = describe(site)
-            options.append(Option([site], dict.fromkeys(needs, site_id), distance, lang, False))
-    if not options and coverage:
+            distance, lang = describe(site_id)
+            candidates.append(([site_id], dict.fromkeys(needs, site_id), distance, lang, False, []))
+    if not candidates and coverage:
         # Best split: the site covering most, then the one covering most of the rest.
-        ordered = sorted(coverage, key=lambda s: (-len(coverage[s]), describe(sites[s])[0] or 1e9))
+        ordered = sorted(coverage, key=lambda s: (-len(coverage[s]), describe(s)[0] or 1e9))
         for first in ordered[:10]:
             rest = all_needs - coverage[first]
             seconds = [s for s in ordered if s != first and rest <= coverage[s]]
             if seconds:
-                second = min(seconds, key=lambda s: describe(sites[s])[0] or 1e9)
+                second = min(seconds, key=lambda s: describe(s)[0] or 1e9)
                 plan = {n: first if n in coverage[first] else second for n in needs}
-                d1, l1 = describe(sites[first])
-                d2, l2 = describe(sites[second])
+                d1, l1 = describe(first)
+                d2, l2 = describe(second)
                 distance = (
                     max(d for d in (d1, d2) if d is not None)
                     if (d1 is not None or d2 is not None)
                     else None
                 )
-                options.append(
-                    Option(
-                        [sites[first], sites[second]],
+                candidates.append(
+                    (
+                        [first, second],
                         plan,
                         distance,
                         l1 or l2,
@@ -195,15 +202,25 @@ def options_for_request(
                         [_("No single site is free on every day-part.")],
                     )
                 )
-    options.sort(key=rank)
-    for option in options:
+    candidates.sort(key=rank)
+    kept = candidates[:limit]
+    if not kept:
+        sites = _care_sites_by_id(coverage.keys())
+        return Proposal([], _why_none(request, needs, demand, coverage, sites, band_names), needs)
+    sites = _care_sites_by_id({pk for c in kept for pk in c[0]})
+    options = []
+    for site_ids, plan, distance, lang, split, reasons in kept:
+        option = Option([sites[pk] for pk in site_ids], plan, distance, lang, split, reasons)
         if option.distance_km is not None:
             option.reasons.append(_("%(km)s km away") % {"km": f"{option.distance_km:.1f}"})
         if option.language_match:
             option.reasons.append(_("speaks a language of the family"))
-    if options:
-        return Proposal(options[:limit], [], needs)
-    return Proposal([], _why_none(request, needs, demand, coverage, sites, band_names), needs)
+        options.append(option)
+    return Proposal(options, [], needs)
+
+
+def _care_sites_by_id(ids: Any) -> dict[int, CareSite]:
+    return {s.pk: s for s in CareSite.objects.select_related("site").filter(pk__in=ids)}
 
 
 def _started(need: tuple[dt.date, str], now: dt.datetime) -> bool:
