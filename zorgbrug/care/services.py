@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from zorgbrug.access import audit
 from zorgbrug.access import scoping as access
 from zorgbrug.care import calendar as cal
+from zorgbrug.care import policy
 from zorgbrug.care.capacity import capacity_rebuild
 from zorgbrug.care.models import (
     HOLDING,
@@ -55,10 +56,9 @@ from zorgbrug.network.services import postcode_lookup
 ATOMIC_COUNTERS = True
 RACE_WINDOW_SECONDS = 0.0
 LOCK_TIMEOUT_MS = 3000
-# Until the covenant says otherwise: free cancellation until 24 hours before the day-part,
-# and care after a job start for at most three months.
-FREE_CANCELLATION_HOURS = 24
-MAX_JOB_START_DAYS = 92
+# The defaults until a covenant says otherwise; the rules in force come from `policy`.
+FREE_CANCELLATION_HOURS = policy.DEFAULT_FREE_CANCELLATION_HOURS
+MAX_JOB_START_DAYS = policy.DEFAULT_MAX_CARE_DAYS[ActivityKind.JOB_START]
 MAX_DATES_PER_REQUEST = 120
 
 Plan = dict[tuple[dt.date, str], int]  # (date, day-part) -> care site id
@@ -288,18 +288,29 @@ def activity_create(
             )
         else:
             activity.latitude, activity.longitude = match.latitude, match.longitude
+    max_days = (
+        policy.current().max_care_days(
+            network_id=client.network_id, kind=activity.kind, day=activity.first_date
+        )
+        if activity.kind and activity.first_date
+        else None
+    )
     if (
-        activity.kind == ActivityKind.JOB_START
+        max_days is not None
         and activity.last_date
         and activity.first_date
-        and (activity.last_date - activity.first_date).days > MAX_JOB_START_DAYS
+        and (activity.last_date - activity.first_date).days > max_days
     ):
-        errors.setdefault("last_date", []).append(
-            _(
+        if activity.kind == ActivityKind.JOB_START and max_days == MAX_JOB_START_DAYS:
+            message = _(
                 "Care after a job start lasts at most three months; after that the client moves "
                 "to regular childcare."
             )
-        )
+        else:
+            message = _(
+                "Under the covenant, care for this kind of activity lasts at most %(days)s days."
+            ) % {"days": max_days}
+        errors.setdefault("last_date", []).append(message)
     try:
         activity.full_clean(exclude=["client", "organisation", "created_by"])
     except ValidationError as exc:
@@ -396,9 +407,12 @@ def band_for(bands: list[AgeBand], birth: dt.date, on: dt.date) -> AgeBand | Non
     return next((b for b in bands if b.contains(months)), None)
 
 
-def slot_demand(request: CareRequest, plan: Plan) -> Counter[tuple[int, dt.date, str, int]]:
+def slot_demand(
+    request: CareRequest, plan: Plan, bands: list[AgeBand] | None = None
+) -> Counter[tuple[int, dt.date, str, int]]:
     """How many places the plan takes per (site, date, day-part, age band)."""
-    bands = list(AgeBand.objects.filter(network_id=request.network_id))
+    if bands is None:
+        bands = list(AgeBand.objects.filter(network_id=request.network_id))
     demand: Counter[tuple[int, dt.date, str, int]] = Counter()
     for need in request.needs.all():
         site_id = plan.get((need.date, need.day_part))
@@ -455,24 +469,26 @@ def booking_create(
             _("This request is %(status)s; it cannot be booked again.")
             % {"status": request.get_status_display()}
         )
-    demand = slot_demand(request, plan)
+    bands = list(AgeBand.objects.filter(network_id=request.network_id))
+    demand = slot_demand(request, plan, bands)
     started = [k for k in demand if _part_started(k[1], k[2])]
     if started:
         raise ValidationError(
             _("Care cannot be booked for the past (%(date)s).")
             % {"date": started[0][1].strftime("%d/%m/%Y")}
         )
-    sites = {
-        s.pk: s
-        for s in CareSite.objects.select_related("site").filter(
-            pk__in={k[0] for k in demand}, network_id=request.network_id, is_active=True
-        )
-    }
+    # The counters of the plan's sites on its dates, with their (active, same-network) sites,
+    # in one query.
+    sites: dict[int, CareSite] = {}
     slot_rows = {}
     for slot in CapacitySlot.objects.select_related("care_site__site").filter(
-        care_site_id__in=sites.keys(), date__in={k[1] for k in demand}
+        care_site_id__in={k[0] for k in demand},
+        care_site__network_id=request.network_id,
+        care_site__is_active=True,
+        date__in={k[1] for k in demand},
     ):
         slot_rows[(slot.care_site_id, slot.date, slot.day_part, slot.age_band_id)] = slot
+        sites[slot.care_site_id] = slot.care_site
     by_id: dict[int, CapacitySlot] = {}
     demand_by_id: dict[int, int] = {}
     for key, n in demand.items():
@@ -483,7 +499,6 @@ def booking_create(
         demand_by_id[found.pk] = n
     needs_confirmation = any(s.needs_confirmation for s in sites.values())
     status = BookingStatus.PENDING if needs_confirmation else BookingStatus.CONFIRMED
-    bands = list(AgeBand.objects.filter(network_id=request.network_id))
     try:
         with transaction.atomic():
             if connection.vendor == "postgresql":
@@ -540,12 +555,26 @@ def _release(bookings: list[Booking]) -> None:
         CapacitySlot.objects.filter(pk=slot_id).update(booked=F("booked") - n)
 
 
-def cancellation_is_late(day: dt.date, part: str, now: dt.datetime | None = None) -> bool:
+def cancellation_is_late(
+    day: dt.date,
+    part: str,
+    now: dt.datetime | None = None,
+    *,
+    network_id: int | None = None,
+    hours: int | None = None,
+) -> bool:
+    """Whether cancelling now is late: within the covenant's free-cancellation window."""
     now = now or timezone.now()
     start = dt.datetime.combine(
         day, cal.WINDOW_BY_PART[part].start, tzinfo=timezone.get_current_timezone()
     )
-    return now > start - dt.timedelta(hours=FREE_CANCELLATION_HOURS)
+    if hours is None:
+        hours = (
+            policy.current().free_cancellation_hours(network_id=network_id, day=day)
+            if network_id is not None
+            else FREE_CANCELLATION_HOURS
+        )
+    return now > start - dt.timedelta(hours=hours)
 
 
 @transaction.atomic
@@ -563,10 +592,15 @@ def booking_cancel(
     if not rows:
         raise ValidationError(_("There is nothing left to cancel."))
     now = timezone.now()
+    rules = policy.current()
+    hours = {
+        day: rules.free_cancellation_hours(network_id=request.network_id, day=day)
+        for day in {b.date for b in rows}
+    }
     for b in rows:
         b.status = (
             BookingStatus.CANCELLED_LATE
-            if cancellation_is_late(b.date, b.day_part, now)
+            if cancellation_is_late(b.date, b.day_part, now, hours=hours[b.date])
             else BookingStatus.CANCELLED
         )
         b.cancelled_at, b.cancelled_by = now, actor
