@@ -238,7 +238,7 @@ def module_update(*, actor: Any, module: Module, **fields: Any) -> Module:
 # --- Sessions -------------------------------------------------------------------------
 
 
-def _started(day: dt.date, start: dt.time, now: dt.datetime | None = None) -> bool:
+def has_started(day: dt.date, start: dt.time, now: dt.datetime | None = None) -> bool:
     now = timezone.localtime(now or timezone.now())
     return dt.datetime.combine(day, start, tzinfo=now.tzinfo) <= now
 
@@ -268,7 +268,7 @@ def session_create(
     errors: dict[str, list[str]] = {}
     if not module.is_active:
         errors.setdefault("module", []).append(_("This module is no longer offered."))
-    if date and start_time and _started(date, start_time):
+    if date and start_time and has_started(date, start_time):
         errors.setdefault("date", []).append(_("A session cannot be planned in the past."))
     elif date and cal.is_public_holiday(date):
         errors.setdefault("date", []).append(
@@ -434,7 +434,7 @@ def session_cancel(*, actor: Any, session: Session, reason: str = "") -> int:
     session = _lock_session(session)
     if session.is_cancelled:
         raise ValidationError(_("This session has already been cancelled."))
-    if _started(session.date, session.start_time):
+    if has_started(session.date, session.start_time):
         raise ValidationError(_("This session has already started."))
     now = timezone.now()
     running = list(
@@ -466,7 +466,7 @@ def session_cancel(*, actor: Any, session: Session, reason: str = "") -> int:
 def _check_enrolable(session: Session, client: Client) -> None:
     if session.is_cancelled:
         raise ValidationError({"session": _("This session has been cancelled.")})
-    if _started(session.date, session.start_time):
+    if has_started(session.date, session.start_time):
         raise ValidationError(
             {"session": _("This session is in the past: choose a session to come.")}
         )
@@ -575,7 +575,7 @@ def enrolment_cancel(*, actor: Any, enrolment: Enrolment, reason: str = "") -> l
     )
     if enrolment.status == EnrolmentStatus.CANCELLED:
         raise ValidationError(_("This enrolment has already been cancelled."))
-    if _started(session.date, session.start_time):
+    if has_started(session.date, session.start_time):
         raise ValidationError(
             _("The session has started: register the attendance instead of cancelling.")
         )
@@ -607,7 +607,7 @@ def enrolment_cancel(*, actor: Any, enrolment: Enrolment, reason: str = "") -> l
 def _promote(actor: Any, session: Session) -> list[Enrolment]:
     """Give free seats to the waiting list, first come first served (the caller holds the
     session's lock)."""
-    if session.is_cancelled or _started(session.date, session.start_time):
+    if session.is_cancelled or has_started(session.date, session.start_time):
         return []
     promoted = []
     while True:
@@ -756,7 +756,7 @@ def enrolment_care_sync(*, actor: Any, enrolment: Enrolment) -> Enrolment:
     if enrolment.care_status == CareStatus.TO_ASK:
         if enrolment.status != EnrolmentStatus.ENROLLED:
             raise ValidationError(_("Care is asked only for an enrolled participant."))
-        if _started(enrolment.session.date, enrolment.session.start_time):
+        if has_started(enrolment.session.date, enrolment.session.start_time):
             raise ValidationError(_("The session has started: care can no longer be asked."))
         _ask_care(actor, enrolment, None)
         if enrolment.care_status == CareStatus.TO_ASK:

@@ -224,6 +224,7 @@ def _session_context(request: HttpRequest, session: Session, **extra: Any) -> di
         "cancelled": [e for e in enrolments if e.status == EnrolmentStatus.CANCELLED],
         "can_manage": can_manage,
         "can_register": can_manage and session.date <= timezone.localdate(),
+        "started": services.has_started(session.date, session.start_time),
         "candidates": candidates,
         "enrol_form": enrol_form,
         "seats_form": seats_form,
