@@ -72,9 +72,9 @@ def capacity_rebuild(*, care_site: CareSite, first: dt.date, last: dt.date) -> d
     # never compute `places` against a stale `booked`.
     existing = {
         (s.date, s.day_part, s.age_band_id): s
-        for s in CapacitySlot.objects.select_for_update().filter(
-            care_site=care_site, date__gte=first, date__lte=last
-        )
+        for s in CapacitySlot.objects.select_for_update()
+        .filter(care_site=care_site, date__gte=first, date__lte=last)
+        .order_by("pk")
     }
     problems: list[str] = []
     to_create, to_update = [], []

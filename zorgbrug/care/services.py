@@ -137,6 +137,8 @@ def reservation_save(
         obj=care_site,
         detail={"reservation": reservation.pk, "places": reservation.places},
     )
+    # More places may let a waiting request through.
+    transaction.on_commit(lambda: _serve_waitlist_later(care_site.network_id))
     return reservation
 
 
@@ -504,7 +506,24 @@ def booking_create(
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute(f"SET LOCAL lock_timeout = {int(LOCK_TIMEOUT_MS)}")
+            # Claim the request first (compare-and-set): of two identical calls racing, the
+            # second waits here for the first and then finds nothing left to book.
+            claimed = CareRequest.objects.filter(
+                pk=request.pk,
+                status__in=(RequestStatus.OPEN, RequestStatus.WAITLISTED, RequestStatus.REFUSED),
+            ).update(status=RequestStatus.BOOKED)
+            if claimed != 1:
+                raise ValidationError(_("This request has just been booked by someone else."))
             _take_places(by_id, demand_by_id)
+            # Read the counters back while we hold their locks: the places we took are the
+            # last `n` of each, and those beyond the reserved ones are short-notice places.
+            after = {
+                pk: (booked, reserved)
+                for pk, booked, reserved in CapacitySlot.objects.filter(pk__in=by_id).values_list(
+                    "pk", "booked", "reserved_places"
+                )
+            }
+            position = {pk: after[pk][0] - demand_by_id[pk] for pk in by_id}
             bookings = []
             for need in request.needs.all():
                 site_id = plan[(need.date, need.day_part)]
@@ -512,6 +531,7 @@ def booking_create(
                     band = band_for(bands, recipient.birth_date, need.date)
                     assert band is not None  # checked in slot_demand
                     slot = slot_rows[(site_id, need.date, need.day_part, band.pk)]
+                    position[slot.pk] += 1
                     bookings.append(
                         Booking(
                             request=request,
@@ -521,7 +541,7 @@ def booking_create(
                             date=need.date,
                             day_part=need.day_part,
                             status=status,
-                            uses_vacancy=slot.booked + demand_by_id[slot.pk] > slot.reserved_places,
+                            uses_vacancy=position[slot.pk] > after[slot.pk][1],
                             created_by=actor if getattr(actor, "pk", None) else None,
                         )
                     )
@@ -543,7 +563,8 @@ def booking_create(
             )
             transaction.on_commit(lambda: _notify(request.pk, "confirmation"))
     except OperationalError as exc:
-        if "lock timeout" in str(exc).lower() or "could not obtain lock" in str(exc).lower():
+        text = str(exc).lower()
+        if "lock timeout" in text or "could not obtain lock" in text or "deadlock" in text:
             raise Busy from exc
         raise
     return bookings
@@ -551,7 +572,8 @@ def booking_create(
 
 def _release(bookings: list[Booking]) -> None:
     freed = Counter(b.slot_id for b in bookings)
-    for slot_id, n in freed.items():
+    # In id order, like bookings take them, so that the two never wait in a cycle.
+    for slot_id, n in sorted(freed.items()):
         CapacitySlot.objects.filter(pk=slot_id).update(booked=F("booked") - n)
 
 
