@@ -14,6 +14,7 @@ urlpatterns = [
     path("training/", include("zorgbrug.training.urls")),
     path("pathways/", include("zorgbrug.pathways.urls")),
     path("jobs/", include("zorgbrug.jobs.urls")),
+    path("research/", include("zorgbrug.research.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("zorgbrug.api.urls")),

@@ -524,3 +524,9 @@ def today(monkeypatch: Any) -> dt.date:
     """Freeze timezone.localdate() at TODAY for code that asks for it."""
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
     return TODAY
+
+
+@pytest.fixture(autouse=True)
+def _research_settings(settings: Any, tmp_path: Any) -> None:
+    settings.RESEARCH_EXPORT_DIR = str(tmp_path / "exports")
+    settings.RESEARCH_PUBLIC_CACHE_SECONDS = 0

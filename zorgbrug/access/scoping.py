@@ -450,10 +450,9 @@ def research_clients(network_ids: Any) -> QuerySet[Client]:
     """
     from zorgbrug.clients.models import Client, Consent
 
-    newer = Consent.objects.filter(
-        client=OuterRef("client_id"), withdrawn_at__isnull=True
-    ).filter(
-        Q(given_at__gt=OuterRef("given_at")) | Q(given_at=OuterRef("given_at"), pk__gt=OuterRef("pk"))
+    newer = Consent.objects.filter(client=OuterRef("client_id"), withdrawn_at__isnull=True).filter(
+        Q(given_at__gt=OuterRef("given_at"))
+        | Q(given_at=OuterRef("given_at"), pk__gt=OuterRef("pk"))
     )
     current_allows = Consent.objects.filter(
         client=OuterRef("pk"), withdrawn_at__isnull=True, research_use=True

@@ -104,5 +104,6 @@ urlpatterns = [
     ),
     path("training/", include("zorgbrug.training.api_urls")),
     path("pathways/", include("zorgbrug.pathways.api_urls")),
+    path("research/", include("zorgbrug.research.api_urls")),
     path("", include(router.urls)),
 ]

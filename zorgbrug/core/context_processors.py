@@ -44,6 +44,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                     "key": "organisation",
                 }
             )
+        if scoping.research_network_ids(user):
+            items.append(
+                {"label": _("Evaluation"), "url": reverse("research:dashboard"), "key": "research"}
+            )
         items.append({"label": _("Account"), "url": reverse("access:account"), "key": "account"})
     return {
         "nav_items": items,

@@ -214,6 +214,11 @@ class Table:
     def row(self, key: str) -> Row:
         return next(r for r in self.rows if r.key == key)
 
+    def display_rows(self) -> list[tuple[Row, list[tuple[int | float | None, bool]]]]:
+        """Rows with, per value, whether it is a share (for templates)."""
+        shares = [c.unit == Unit.SHARE for c in self.columns]
+        return [(r, list(zip(r.values, shares, strict=True))) for r in self.rows]
+
 
 IndicatorValue = int | Share | Measure | ByGender | Table
 

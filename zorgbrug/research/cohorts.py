@@ -1,0 +1,138 @@
+"""Cohort comparison: screened clients with care duties who received care, against those
+who did not (yet). Descriptive only: it is not a randomised comparison.
+
+Cohorts (both among clients with research consent whose first screening falls in the
+period, and who have at least one care recipient):
+- *received care*: attended at least one day-part of care, at any time up to now;
+- *no care (yet)*: attended none — never asked, still waiting, refused or cancelled.
+
+Measures available now come from the client record and the care domain's activities.
+EXTENSION POINT (phase 2, zorgbrug.pathways): add the pathway outcomes to `MEASURES` — in
+training or employment at exit and at 3, 6 and 12 months, job retention at 6 months, moved
+on to regular childcare — each a `Q` on the screening rows (via `client_id`), e.g.
+`Q(Exists(FollowUp.objects.filter(client=OuterRef("client_id"), month=6, employed=True)))`.
+Each new measure then appears in the dashboard, the API and docs/research.md at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from zorgbrug.care.models import Activity, ActivityKind
+from zorgbrug.clients.models import ClientStatus
+from zorgbrug.research.indicators import Evaluation, Filters
+
+CAVEAT = _(
+    "This is not a randomised comparison. Clients who received care differ from those who "
+    "did not in ways the figures do not show: many asked care because a course or a job was "
+    "already in sight, others were not ready, or found no place. A difference between the "
+    "cohorts is therefore no measure of the effect of care. The job-start measure is partly "
+    "a consequence of asking care, since care for a job's first weeks is asked for such an "
+    "activity. Outcomes are counted up to today, so clients screened late in the period had "
+    "less time to reach them."
+)
+
+
+def _activity(*kinds: str) -> Callable[[], Q]:
+    def condition() -> Q:
+        return Q(
+            Exists(Activity.objects.filter(client=OuterRef("client_id"), kind__in=list(kinds)))
+        )
+
+    return condition
+
+
+@dataclass(frozen=True)
+class CohortMeasure:
+    key: str
+    label: Promise
+    definition: Promise
+    condition: Callable[[], Q]
+
+
+MEASURES: tuple[CohortMeasure, ...] = (
+    CohortMeasure(
+        "active",
+        _("Still active"),
+        _("The client's record is still active (not exited)."),
+        lambda: Q(client__status=ClientStatus.ACTIVE),
+    ),
+    CohortMeasure(
+        "job_start",
+        _("Started a job"),
+        _("An activity 'first weeks of a new job' is recorded for the client."),
+        _activity(ActivityKind.JOB_START),
+    ),
+    CohortMeasure(
+        "training",
+        _("Followed a course or training"),
+        _("A course or a training-module session is recorded for the client."),
+        _activity(ActivityKind.COURSE, ActivityKind.TRAINING_SESSION),
+    ),
+    CohortMeasure(
+        "job_search",
+        _("Went to a job interview or work trial"),
+        _("A job interview, work trial or application activity is recorded for the client."),
+        _activity(ActivityKind.JOB_INTERVIEW, ActivityKind.WORK_TRIAL, ActivityKind.APPLICATION),
+    ),
+    # EXTENSION POINT (phase 2): pathway outcome measures go here.
+)
+
+
+@dataclass(frozen=True)
+class CohortRow:
+    key: str
+    label: Promise
+    definition: Promise
+    care: int
+    no_care: int
+    care_share: float | None
+    no_care_share: float | None
+
+    @property
+    def difference_points(self) -> float | None:
+        if self.care_share is None or self.no_care_share is None:
+            return None
+        return round(100 * (self.care_share - self.no_care_share), 1)
+
+
+@dataclass(frozen=True)
+class CohortComparison:
+    care_n: int
+    no_care_n: int
+    rows: tuple[CohortRow, ...]
+    caveat: Promise = CAVEAT
+
+
+def _share(n: int, total: int) -> float | None:
+    return None if not total else n / total
+
+
+def cohort_comparison(
+    filters: Filters, *, evaluation: Evaluation | None = None
+) -> CohortComparison:
+    """Both cohorts with every measure: two aggregate queries."""
+    ev = evaluation or Evaluation(filters)
+    base = ev.first_screenings().filter(ev.has_care_duties())
+    aggregates = {m.key: Count("pk", filter=m.condition()) for m in MEASURES}
+    care = base.filter(ev.received_care()).aggregate(n=Count("pk"), **aggregates)
+    no_care = base.exclude(ev.received_care()).aggregate(n=Count("pk"), **aggregates)
+    care_n, no_care_n = int(care["n"] or 0), int(no_care["n"] or 0)
+    rows = tuple(
+        CohortRow(
+            key=m.key,
+            label=m.label,
+            definition=m.definition,
+            care=int(care[m.key] or 0),
+            no_care=int(no_care[m.key] or 0),
+            care_share=_share(int(care[m.key] or 0), care_n),
+            no_care_share=_share(int(no_care[m.key] or 0), no_care_n),
+        )
+        for m in MEASURES
+    )
+    return CohortComparison(care_n=care_n, no_care_n=no_care_n, rows=rows)

@@ -1,0 +1,720 @@
+"""The pseudonymised research export: tables, data dictionary, pseudonyms and file writers.
+
+What goes out (for one network and period, only clients whose *current* consent allows
+research use):
+- no direct identifiers: no names, INSZ, phone, e-mail, street, coordinates, free text;
+- a keyed pseudonym instead of every id: HMAC-SHA256 with the export project's secret over
+  "<kind>:<id>", so one client has the same pseudonym in every export of a project and an
+  unrelated one in any other project; the secret stays on the server;
+- birth year instead of birth date, municipality instead of address;
+- a data dictionary (dictionary.csv, or a sheet) describing every column.
+
+Memory: every table streams from a server-side cursor (`iterator(chunk_size=...)`) through
+a writer that flushes as it goes (CSV into a zip member, openpyxl's write-only workbook,
+Parquet row groups), so the export of millions of bookings runs in constant memory.
+
+EXTENSION POINT (phase 2): pathway outcomes (follow-ups at 3, 6 and 12 months, exits,
+regular care) and covenant costs (per booking or per client and month) become new entries
+of `TABLES`, keyed by the same client and request pseudonyms.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import io
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractYear, NullIf, TruncDate
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from zorgbrug.access import scoping
+from zorgbrug.care.models import Booking, CareRequest
+from zorgbrug.clients.models import CareRecipient, Client, Screening
+from zorgbrug.network.models import Postcode
+from zorgbrug.research.sql import MinutesBetween
+
+CHUNK_ROWS = 5000
+XLSX_MAX_ROWS = 1_048_575  # a worksheet holds 1,048,576 rows, one of them the header
+ProgressFn = Callable[[int, int, str], None]
+
+
+# --- Pseudonyms -----------------------------------------------------------------------
+
+
+class Pseudonymiser:
+    """Keyed, stable pseudonyms: the same (kind, id) gives the same pseudonym under one key."""
+
+    def __init__(self, secret: str) -> None:
+        if not secret:
+            raise ValueError("an export project without a secret cannot make pseudonyms")
+        self._base = hmac.new(secret.encode(), digestmod=hashlib.sha256)
+        # Bounded: rows come sorted by request, so neighbours share their pseudonyms.
+        self.of = lru_cache(maxsize=65536)(self._compute)
+
+    def _compute(self, kind: str, pk: int | None) -> str | None:
+        if pk is None:
+            return None
+        mac = self._base.copy()
+        mac.update(f"{kind}:{pk}".encode())
+        return mac.hexdigest()[:20]
+
+
+# --- Tables and the data dictionary -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    name: str
+    type: str  # string, integer, float, date, boolean
+    description: Promise
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    network_ids: tuple[int, ...]
+    start: dt.date
+    end: dt.date
+    pseudonyms: Pseudonymiser
+
+    def day_start(self, day: dt.date) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    name: str
+    description: Promise
+    columns: tuple[ExportColumn, ...]
+    queryset: Callable[[ExportContext], QuerySet[Any]]
+    fields: tuple[str, ...]  # values_list fields, in order
+    to_row: Callable[[ExportContext, tuple[Any, ...]], tuple[Any, ...]]
+
+
+def _research_clients(ctx: ExportContext) -> QuerySet[Client]:
+    return scoping.research_clients(ctx.network_ids)
+
+
+def _in_period(ctx: ExportContext, field: str) -> Q:
+    return Q(
+        **{
+            f"{field}__gte": ctx.day_start(ctx.start),
+            f"{field}__lt": ctx.day_start(ctx.end + dt.timedelta(days=1)),
+        }
+    )
+
+
+def exported_clients(ctx: ExportContext) -> QuerySet[Client]:
+    """Research clients who entered in the period or were screened, asked care or had care
+    booked in it."""
+    screened = Screening.objects.filter(
+        client=OuterRef("pk"), taken_on__gte=ctx.start, taken_on__lte=ctx.end
+    )
+    asked = CareRequest.objects.filter(client=OuterRef("pk")).filter(_in_period(ctx, "created_at"))
+    booked = Booking.objects.filter(
+        request__client=OuterRef("pk"), date__gte=ctx.start, date__lte=ctx.end
+    )
+    return _research_clients(ctx).filter(
+        _in_period(ctx, "created_at") | Q(Exists(screened)) | Q(Exists(asked)) | Q(Exists(booked))
+    )
+
+
+def _clients_qs(ctx: ExportContext) -> QuerySet[Any]:
+    tz = timezone.get_current_timezone()
+    place = Postcode.objects.filter(code=OuterRef("postcode")).order_by("name").values("name")[:1]
+    return (
+        exported_clients(ctx)
+        .annotate(
+            entry_date=TruncDate("created_at", tzinfo=tz),
+            birth_year=ExtractYear("birth_date"),
+            place=Coalesce(NullIf(F("municipality"), Value("")), Subquery(place)),
+            recipients=Count("care_recipients"),
+        )
+        .order_by("pk")
+    )
+
+
+def _client_row(ctx: ExportContext, r: tuple[Any, ...]) -> tuple[Any, ...]:
+    pk, *rest = r
+    return (ctx.pseudonyms.of("client", pk), *rest)
+
+
+def _recipients_qs(ctx: ExportContext) -> QuerySet[Any]:
+    return (
+        CareRecipient.objects.filter(client__in=exported_clients(ctx).values("pk"))
+        .annotate(birth_year=ExtractYear("birth_date"))
+        .order_by("client_id", "pk")
+    )
+
+
+def _recipient_row(ctx: ExportContext, r: tuple[Any, ...]) -> tuple[Any, ...]:
+    pk, client_id, *rest = r
+    return (ctx.pseudonyms.of("recipient", pk), ctx.pseudonyms.of("client", client_id), *rest)
+
+
+def _screenings_qs(ctx: ExportContext) -> QuerySet[Any]:
+    return Screening.objects.filter(
+        client__in=_research_clients(ctx).values("pk"),
+        taken_on__gte=ctx.start,
+        taken_on__lte=ctx.end,
+    ).order_by("client_id", "taken_on", "pk")
+
+
+def _screening_row(ctx: ExportContext, r: tuple[Any, ...]) -> tuple[Any, ...]:
+    pk, client_id, *rest = r
+    return (ctx.pseudonyms.of("screening", pk), ctx.pseudonyms.of("client", client_id), *rest)
+
+
+def _requests_qs(ctx: ExportContext) -> QuerySet[Any]:
+    tz = timezone.get_current_timezone()
+    return (
+        CareRequest.objects.filter(
+            network_id__in=ctx.network_ids, client__in=_research_clients(ctx).values("pk")
+        )
+        .filter(_in_period(ctx, "created_at"))
+        .annotate(requested_on=TruncDate("created_at", tzinfo=tz))
+        .order_by("pk")
+    )
+
+
+def _request_row(ctx: ExportContext, r: tuple[Any, ...]) -> tuple[Any, ...]:
+    pk, client_id, *rest = r
+    return (ctx.pseudonyms.of("request", pk), ctx.pseudonyms.of("client", client_id), *rest)
+
+
+def _bookings_qs(ctx: ExportContext) -> QuerySet[Any]:
+    tz = timezone.get_current_timezone()
+    measured = Case(
+        When(
+            Q(arrived_at__isnull=False, picked_up_at__gt=F("arrived_at")),
+            then=MinutesBetween(F("arrived_at"), F("picked_up_at")),
+        ),
+        default=None,
+        output_field=IntegerField(),
+    )
+    return (
+        Booking.objects.filter(
+            date__gte=ctx.start,
+            date__lte=ctx.end,
+            request__network_id__in=ctx.network_ids,
+            request__client__in=_research_clients(ctx).values("pk"),
+        )
+        .annotate(booked_on=TruncDate("created_at", tzinfo=tz), minutes_measured=measured)
+        .order_by("request_id", "date", "day_part", "pk")
+    )
+
+
+def _booking_row(ctx: ExportContext, r: tuple[Any, ...]) -> tuple[Any, ...]:
+    pk, request_id, client_id, recipient_id, *rest = r
+    p = ctx.pseudonyms.of
+    return (
+        p("booking", pk),
+        p("request", request_id),
+        p("client", client_id),
+        p("recipient", recipient_id),
+        *rest,
+    )
+
+
+def _col(name: str, kind: str, description: Promise) -> ExportColumn:
+    return ExportColumn(name, kind, description)
+
+
+CLIENT_ID = _col("client", "string", _lazy("Pseudonym of the client (stable within the project)."))
+
+TABLES: tuple[ExportTable, ...] = (
+    ExportTable(
+        name="clients",
+        description=_lazy(
+            "One row per client with research consent who entered in the period or was "
+            "screened, asked care or had care booked in it. Situation as recorded at export."
+        ),
+        columns=(
+            CLIENT_ID,
+            _col("entry_date", "date", _lazy("Day the client was registered (intake).")),
+            _col("intake_organisation", "string", _lazy("Referrer organisation of the intake.")),
+            _col("gender", "string", _lazy("female, male, x (non-binary / other) or unknown.")),
+            _col("birth_year", "integer", _lazy("Year of birth (never the date).")),
+            _col("municipality", "string", _lazy("Municipality of residence (never the address).")),
+            _col(
+                "labour_status",
+                "string",
+                _lazy("unemployed (registered job seeker), inactive, employed or in_training."),
+            ),
+            _col("months_unemployed", "integer", _lazy("Months without work, if recorded.")),
+            _col("income_source", "string", _lazy("Main income, as recorded.")),
+            _col("education_isced", "integer", _lazy("Highest completed education, ISCED 0-8.")),
+            _col("single_adult_household", "boolean", _lazy("Only adult in the household.")),
+            _col("adults_in_household", "integer", _lazy("Number of adults in the household.")),
+            _col("children_in_household", "integer", _lazy("Number of children in the household.")),
+            _col(
+                "migration_background",
+                "boolean",
+                _lazy("Recorded only with the client's explicit consent; empty otherwise."),
+            ),
+            _col("status", "string", _lazy("active or exited.")),
+            _col("care_recipients", "integer", _lazy("Children and dependants on the record.")),
+        ),
+        queryset=_clients_qs,
+        fields=(
+            "pk",
+            "entry_date",
+            "intake_organisation__name",
+            "gender",
+            "birth_year",
+            "place",
+            "labour_status",
+            "months_unemployed",
+            "income_source",
+            "education_level",
+            "single_adult_household",
+            "adults_in_household",
+            "children_in_household",
+            "migration_background",
+            "status",
+            "recipients",
+        ),
+        to_row=_client_row,
+    ),
+    ExportTable(
+        name="care_recipients",
+        description=_lazy("The children and dependent adults of the exported clients."),
+        columns=(
+            _col("care_recipient", "string", _lazy("Pseudonym of the child or dependant.")),
+            CLIENT_ID,
+            _col("kind", "string", _lazy("child or adult (dependent adult).")),
+            _col("birth_year", "integer", _lazy("Year of birth.")),
+            _col("active", "boolean", _lazy("Still cared for by the client.")),
+        ),
+        queryset=_recipients_qs,
+        fields=("pk", "client_id", "kind", "birth_year", "is_active"),
+        to_row=_recipient_row,
+    ),
+    ExportTable(
+        name="screenings",
+        description=_lazy("Care-barrier screenings taken in the period (intake and follow-ups)."),
+        columns=(
+            _col("screening", "string", _lazy("Pseudonym of the screening.")),
+            CLIENT_ID,
+            _col("taken_on", "date", _lazy("Day of the screening.")),
+            _col("occasion", "string", _lazy("intake or follow_up.")),
+            _col("questionnaire_version", "string", _lazy("Version of the questionnaire.")),
+            _col("stopped_job", "boolean", _lazy("Care duties stopped them taking a job.")),
+            _col(
+                "stopped_course", "boolean", _lazy("Care duties stopped them following a course.")
+            ),
+            _col(
+                "stopped_interview",
+                "boolean",
+                _lazy("Care duties stopped them going to a job interview."),
+            ),
+            _col(
+                "would_accept",
+                "string",
+                _lazy("Would accept a job or course within two weeks with care: yes, maybe, no."),
+            ),
+            _col("refusal_reason", "string", _lazy("Main reason if not (coded).")),
+            _col("main_barrier", "string", _lazy("Main barrier to work (coded).")),
+            _col("barrier_score", "integer", _lazy("Care-barrier score, 0-10.")),
+        ),
+        queryset=_screenings_qs,
+        fields=(
+            "pk",
+            "client_id",
+            "taken_on",
+            "occasion",
+            "questionnaire_version",
+            "stopped_job",
+            "stopped_course",
+            "stopped_interview",
+            "would_accept",
+            "refusal_reason",
+            "main_barrier",
+            "barrier_score",
+        ),
+        to_row=_screening_row,
+    ),
+    ExportTable(
+        name="care_requests",
+        description=_lazy("Care requests made in the period."),
+        columns=(
+            _col("care_request", "string", _lazy("Pseudonym of the care request.")),
+            CLIENT_ID,
+            _col("requested_on", "date", _lazy("Day the request was made.")),
+            _col("activity_kind", "string", _lazy("What the care was for (coded).")),
+            _col("referrer_organisation", "string", _lazy("Organisation that asked the care.")),
+            _col("urgency", "string", _lazy("normal or urgent.")),
+            _col("status", "string", _lazy("Status of the request at export (coded).")),
+            _col("activity_first_date", "date", _lazy("First day of the activity.")),
+            _col("activity_last_date", "date", _lazy("Last day of the activity, if any.")),
+        ),
+        queryset=_requests_qs,
+        fields=(
+            "pk",
+            "client_id",
+            "requested_on",
+            "activity__kind",
+            "organisation__name",
+            "urgency",
+            "status",
+            "activity__first_date",
+            "activity__last_date",
+        ),
+        to_row=_request_row,
+    ),
+    ExportTable(
+        name="bookings",
+        description=_lazy("Every booked day-part of care on a day in the period, per child."),
+        columns=(
+            _col("booking", "string", _lazy("Pseudonym of the booking.")),
+            _col("care_request", "string", _lazy("Pseudonym of the care request.")),
+            CLIENT_ID,
+            _col("care_recipient", "string", _lazy("Pseudonym of the child or dependant.")),
+            _col("date", "date", _lazy("Day of care.")),
+            _col("day_part", "string", _lazy("am (07:00-12:30) or pm (12:30-18:30).")),
+            _col(
+                "status",
+                "string",
+                _lazy(
+                    "pending, confirmed, attended, absent, no_show, cancelled or cancelled_late."
+                ),
+            ),
+            _col("provider_organisation", "string", _lazy("Childcare provider.")),
+            _col("uses_vacancy", "boolean", _lazy("Booked on a short-notice vacancy.")),
+            _col("booked_on", "date", _lazy("Day the booking was made.")),
+            _col(
+                "minutes_measured",
+                "integer",
+                _lazy("Minutes from arrival to pick-up, where the provider registered both."),
+            ),
+        ),
+        queryset=_bookings_qs,
+        fields=(
+            "pk",
+            "request_id",
+            "request__client_id",
+            "recipient_id",
+            "date",
+            "day_part",
+            "status",
+            "care_site__site__organisation__name",
+            "uses_vacancy",
+            "booked_on",
+            "minutes_measured",
+        ),
+        to_row=_booking_row,
+    ),
+    # EXTENSION POINT (phase 2): "outcomes" (zorgbrug.pathways) and "costs"
+    # (zorgbrug.covenant) tables.
+)
+
+TABLE_BY_NAME = {t.name: t for t in TABLES}
+
+# Never exported, whatever a table definition says: a test checks every table against it.
+FORBIDDEN_FIELDS = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "insz",
+        "phone",
+        "email",
+        "street",
+        "birth_date",
+        "latitude",
+        "longitude",
+        "search_name",
+        "special_needs",
+        "allergies",
+        "pickup_persons",
+        "picked_up_by",
+        "status_reason",
+        "title",
+        "location",
+    }
+)
+
+
+def table_rows(table: ExportTable, ctx: ExportContext) -> Iterator[tuple[Any, ...]]:
+    """The table's rows, streamed from a server-side cursor in chunks."""
+    qs = table.queryset(ctx).values_list(*table.fields)
+    for raw in qs.iterator(chunk_size=CHUNK_ROWS):
+        yield table.to_row(ctx, raw)
+
+
+def dictionary_rows() -> Iterator[tuple[str, str, str, str]]:
+    for table in TABLES:
+        for column in table.columns:
+            yield (table.name, column.name, column.type, str(column.description))
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value  # a spreadsheet must never run it as a formula
+    return str(value)
+
+
+# --- Writers --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class About:
+    project: str
+    network: str
+    start: dt.date
+    end: dt.date
+    made_at: dt.datetime
+
+    def lines(self) -> list[str]:
+        return [
+            _("Zorgbrug research export"),
+            _("Project: %(name)s") % {"name": self.project},
+            _("Network: %(name)s") % {"name": self.network},
+            _("Period: %(start)s to %(end)s")
+            % {"start": self.start.isoformat(), "end": self.end.isoformat()},
+            _("Made at: %(when)s") % {"when": timezone.localtime(self.made_at).isoformat()},
+            "",
+            _(
+                "Only clients whose current consent allows research use are included. The "
+                "data are pseudonymised: ids are keyed pseudonyms, stable within this project "
+                "only; there are no names, national numbers, phone numbers, e-mail addresses "
+                "or street addresses, and birth dates are reduced to the year."
+            ),
+            _("The columns are described in the data dictionary (dictionary.csv)."),
+        ]
+
+
+class Counter:
+    def __init__(self, total: int, progress: ProgressFn | None) -> None:
+        self.total = max(total, 1)
+        self.done = 0
+        self.progress = progress
+
+    def step(self, n: int, table: str) -> None:
+        self.done += n
+        if self.progress:
+            self.progress(
+                self.done,
+                self.total,
+                _("%(table)s: %(rows)s rows written") % {"table": table, "rows": self.done},
+            )
+
+
+def _chunks(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+    chunk: list[tuple[Any, ...]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def write_csv_zip(path: Path, ctx: ExportContext, about: About, counter: Counter) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("README.txt", "\n".join(about.lines()) + "\n")
+        _write_csv_member(
+            archive, "dictionary.csv", ("table", "column", "type", "description"), dictionary_rows()
+        )
+        for table in TABLES:
+            counts[table.name] = _write_csv_member(
+                archive,
+                f"{table.name}.csv",
+                tuple(c.name for c in table.columns),
+                table_rows(table, ctx),
+                counter=counter,
+                table=table.name,
+            )
+    return counts
+
+
+def _write_csv_member(
+    archive: zipfile.ZipFile,
+    name: str,
+    header: tuple[str, ...],
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    counter: Counter | None = None,
+    table: str = "",
+) -> int:
+    n = 0
+    with archive.open(name, "w", force_zip64=True) as member:
+        text = io.TextIOWrapper(member, encoding="utf-8", newline="")
+        writer = csv.writer(text)
+        writer.writerow(header)
+        for chunk in _chunks(rows):
+            writer.writerows([_cell_text(v) for v in row] for row in chunk)
+            n += len(chunk)
+            if counter:
+                counter.step(len(chunk), table)
+        text.flush()
+        text.detach()
+    return n
+
+
+def write_xlsx(path: Path, ctx: ExportContext, about: About, counter: Counter) -> dict[str, int]:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("about")
+    for line in about.lines():
+        sheet.append([line])
+    sheet = workbook.create_sheet("dictionary")
+    sheet.append(["table", "column", "type", "description"])
+    for row in dictionary_rows():
+        sheet.append(list(row))
+    counts: dict[str, int] = {}
+    for table in TABLES:
+        header = [c.name for c in table.columns]
+        part = 1
+        sheet = workbook.create_sheet(table.name)
+        sheet.append(header)
+        on_sheet = 0
+        n = 0
+        for chunk in _chunks(table_rows(table, ctx)):
+            for row in chunk:
+                if on_sheet == XLSX_MAX_ROWS:  # a sheet is full: continue on the next
+                    part += 1
+                    sheet = workbook.create_sheet(f"{table.name}_{part}")
+                    sheet.append(header)
+                    on_sheet = 0
+                cells: list[Any] = []
+                for value in row:
+                    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+                        cell = WriteOnlyCell(sheet, value=value)
+                        cell.data_type = "s"  # text, never a formula
+                        cells.append(cell)
+                    else:
+                        cells.append(value)
+                sheet.append(cells)
+                on_sheet += 1
+            n += len(chunk)
+            counter.step(len(chunk), table.name)
+        counts[table.name] = n
+    workbook.save(path)
+    return counts
+
+
+def _arrow_type(kind: str) -> Any:
+    import pyarrow as pa
+
+    return {
+        "string": pa.string(),
+        "integer": pa.int64(),
+        "float": pa.float64(),
+        "date": pa.date32(),
+        "boolean": pa.bool_(),
+    }[kind]
+
+
+def write_parquet_zip(
+    path: Path, ctx: ExportContext, about: About, counter: Counter
+) -> dict[str, int]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    counts: dict[str, int] = {}
+    with (
+        tempfile.TemporaryDirectory(prefix="zorgbrug-export-") as tmp,
+        zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive,
+    ):
+        archive.writestr("README.txt", "\n".join(about.lines()) + "\n")
+        _write_csv_member(
+            archive,
+            "dictionary.csv",
+            ("table", "column", "type", "description"),
+            dictionary_rows(),
+        )
+        for table in TABLES:
+            schema = pa.schema([(c.name, _arrow_type(c.type)) for c in table.columns])
+            file = Path(tmp) / f"{table.name}.parquet"
+            n = 0
+            with pq.ParquetWriter(file, schema, compression="zstd") as writer:
+                for chunk in _chunks(table_rows(table, ctx)):
+                    columns = list(zip(*chunk, strict=True))
+                    writer.write_batch(
+                        pa.record_batch(
+                            [
+                                pa.array(list(col), type=schema.field(i).type)
+                                for i, col in enumerate(columns)
+                            ],
+                            schema=schema,
+                        )
+                    )
+                    n += len(chunk)
+                    counter.step(len(chunk), table.name)
+                if n == 0:
+                    writer.write_table(schema.empty_table())
+            counts[table.name] = n
+            archive.write(file, f"{table.name}.parquet")
+            file.unlink()
+    return counts
+
+
+WRITERS: dict[str, tuple[str, Callable[[Path, ExportContext, About, Counter], dict[str, int]]]] = {
+    "csv": ("zip", write_csv_zip),
+    "xlsx": ("xlsx", write_xlsx),
+    "parquet": ("zip", write_parquet_zip),
+}
+
+
+def export_dir() -> Path:
+    configured = getattr(settings, "RESEARCH_EXPORT_DIR", None)
+    path = Path(configured) if configured else Path(settings.VAR_DIR) / "research-exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def write_export(
+    *,
+    file_format: str,
+    target: Path,
+    ctx: ExportContext,
+    about: About,
+    progress: ProgressFn | None = None,
+) -> dict[str, int]:
+    """Write the export to `target` (atomically: a partial file never appears there)."""
+    _suffix, writer = WRITERS[file_format]
+    total = sum(table.queryset(ctx).count() for table in TABLES)
+    counter = Counter(total, progress)
+    partial = target.with_name(target.name + ".part")
+    try:
+        counts = writer(partial, ctx, about, counter)
+        shutil.move(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return counts

@@ -1,0 +1,21 @@
+"""Background job kinds of the research domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zorgbrug.jobs.registry import job_kind
+
+
+@job_kind("research.export")
+def export_job(*, export_id: str, progress: Any) -> dict[str, Any]:
+    from zorgbrug.research.services import export_run
+
+    return export_run(export_id=export_id, progress=progress)
+
+
+@job_kind("research.expire_exports")
+def expire_exports_job(*, progress: Any) -> dict[str, Any]:
+    from zorgbrug.research.services import exports_expire
+
+    return {"deleted": exports_expire()}

@@ -1,0 +1,239 @@
+"""Writes of the research domain: export projects, exports, their expiry.
+
+Each function checks access through `zorgbrug.access.scoping`, validates, writes in one
+transaction and leaves an audit event: who asked which pseudonymised data, who downloaded
+it, when it was deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zorgbrug.access import audit, scoping
+from zorgbrug.jobs.services import job_enqueue
+from zorgbrug.network.models import Network
+from zorgbrug.research import export
+from zorgbrug.research.forms import MAX_PERIOD_DAYS
+from zorgbrug.research.models import ExportFormat, ExportProject, ExportState, ResearchExport
+
+EXPORT_JOB = "research.export"
+EXPIRE_JOB = "research.expire_exports"
+
+
+def _require_network(actor: Any, network_id: int) -> None:
+    if network_id not in scoping.research_network_ids(actor):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def export_project_create(
+    *, actor: Any, network: Network, name: str, purpose: str, keep_days: int = 30
+) -> ExportProject:
+    _require_network(actor, network.pk)
+    project = ExportProject(
+        network=network,
+        name=name.strip(),
+        purpose=purpose.strip(),
+        keep_days=keep_days,
+        created_by=actor,
+    )
+    project.full_clean()
+    project.save()
+    audit.record(actor=actor, action="create", obj=project, detail={"research_project": True})
+    return project
+
+
+@transaction.atomic
+def export_project_close(*, actor: Any, project: ExportProject) -> ExportProject:
+    """Close a project: its key is destroyed (its pseudonyms can never be linked again)
+    and its files are deleted."""
+    _require_network(actor, project.network_id)
+    if not project.is_open:
+        raise ValidationError(_("This project is already closed."))
+    now = timezone.now()
+    ExportProject.objects.filter(pk=project.pk).update(closed_at=now, secret="")
+    for item in ResearchExport.objects.filter(project=project, deleted_at__isnull=True):
+        _delete_file(item, now)
+    audit.record(actor=actor, action="update", obj=project, detail={"closed": True})
+    project.refresh_from_db()
+    return project
+
+
+@transaction.atomic
+def export_request(
+    *,
+    actor: Any,
+    project: ExportProject,
+    file_format: str,
+    start: dt.date,
+    end: dt.date,
+) -> ResearchExport:
+    """Ask for a pseudonymised export; it is written in the background."""
+    _require_network(actor, project.network_id)
+    errors: dict[str, list[str]] = {}
+    if not project.is_open:
+        raise ValidationError(_("This project is closed; start a new one."))
+    if file_format not in ExportFormat.values:
+        errors["file_format"] = [_("Choose CSV, XLSX or Parquet.")]
+    if end < start:
+        errors["end"] = [_("The end of the period comes before its start.")]
+    elif (end - start).days > MAX_PERIOD_DAYS:
+        errors["end"] = [_("Choose a period of at most ten years.")]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    item = ResearchExport.objects.create(
+        project=project,
+        file_format=file_format,
+        period_start=start,
+        period_end=end,
+        created_by=actor,
+        created_at=now,
+        expires_at=now + dt.timedelta(days=project.keep_days),
+    )
+    job = job_enqueue(
+        kind=EXPORT_JOB,
+        title=_("Research export: %(project)s") % {"project": project.name},
+        params={"export_id": str(item.pk)},
+        user=actor,
+    )
+    ResearchExport.objects.filter(pk=item.pk).update(job=job)
+    item.job = job
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=item,
+        object_label=str(project),
+        network_id=project.network_id,
+        detail={
+            "research_export": str(item.pk),
+            "format": file_format,
+            "period": [start.isoformat(), end.isoformat()],
+        },
+    )
+    return item
+
+
+def export_path(item: ResearchExport) -> Path:
+    return export.export_dir() / item.file_name
+
+
+def export_run(*, export_id: str, progress: export.ProgressFn | None = None) -> dict[str, Any]:
+    """Write the file of one export (the job's work). Safe to run again after a crash."""
+    item = ResearchExport.objects.select_related("project__network", "created_by").get(pk=export_id)
+    project = item.project
+    if item.state != ExportState.PENDING:
+        return {"state": item.state}
+    user = item.created_by
+    if (
+        user is None
+        or not user.is_active
+        or project.network_id not in scoping.research_network_ids(user)
+        or not project.is_open
+    ):
+        ResearchExport.objects.filter(pk=item.pk).update(
+            state=ExportState.FAILED, finished_at=timezone.now()
+        )
+        from zorgbrug.jobs.registry import JobInputError
+
+        raise JobInputError(_("The export was not made: you no longer have access to it."))
+    suffix, _writer = export.WRITERS[item.file_format]
+    name = f"{item.pk}.{suffix}"
+    target = export.export_dir() / name
+    ctx = export.ExportContext(
+        network_ids=(project.network_id,),
+        start=item.period_start,
+        end=item.period_end,
+        pseudonyms=export.Pseudonymiser(project.secret),
+    )
+    about = export.About(
+        project=project.name,
+        network=project.network.name,
+        start=item.period_start,
+        end=item.period_end,
+        made_at=timezone.now(),
+    )
+    try:
+        counts = export.write_export(
+            file_format=item.file_format, target=target, ctx=ctx, about=about, progress=progress
+        )
+    except Exception:
+        ResearchExport.objects.filter(pk=item.pk).update(
+            state=ExportState.FAILED, finished_at=timezone.now()
+        )
+        raise
+    ResearchExport.objects.filter(pk=item.pk).update(
+        state=ExportState.READY,
+        file_name=name,
+        file_size=target.stat().st_size,
+        row_counts=counts,
+        finished_at=timezone.now(),
+    )
+    audit.record(
+        actor=user,
+        action="export",
+        object_type="research.researchexport",
+        object_id=str(item.pk),
+        object_label=str(project)[:200],
+        network_id=project.network_id,
+        detail={"research_export": str(item.pk), "rows": counts, "format": item.file_format},
+    )
+    return {"rows": sum(counts.values()), "format": item.file_format}
+
+
+def export_download(*, actor: Any, item: ResearchExport) -> Path:
+    """The file to send; every download is audited."""
+    _require_network(actor, item.project.network_id)
+    if not item.is_downloadable:
+        raise ValidationError(_("This export is not available (any more)."))
+    path = export_path(item)
+    if not path.exists():
+        raise ValidationError(_("This export is not available (any more)."))
+    audit.record(
+        actor=actor,
+        action="export",
+        object_type="research.researchexport",
+        object_id=str(item.pk),
+        object_label=str(item.project)[:200],
+        network_id=item.project.network_id,
+        detail={"research_export": str(item.pk), "download": True},
+    )
+    return path
+
+
+def _delete_file(item: ResearchExport, now: dt.datetime) -> None:
+    if item.file_name:
+        (export.export_dir() / item.file_name).unlink(missing_ok=True)
+    ResearchExport.objects.filter(pk=item.pk).update(
+        deleted_at=now, state=ExportState.EXPIRED, file_name=""
+    )
+
+
+def exports_expire(*, now: dt.datetime | None = None) -> int:
+    """Delete the files of every export past its expiry date; returns how many."""
+    now = now or timezone.now()
+    expired = list(ResearchExport.objects.filter(expires_at__lte=now, deleted_at__isnull=True))
+    for item in expired:
+        with transaction.atomic():
+            _delete_file(item, now)
+            audit.record(
+                actor=None,
+                action="delete",
+                object_type="research.researchexport",
+                object_id=str(item.pk),
+                detail={"research_export": str(item.pk), "expired": True},
+            )
+    # Stray files (a crash between writing and recording) go too, once a day old.
+    known = set(ResearchExport.objects.exclude(file_name="").values_list("file_name", flat=True))
+    cutoff = now.timestamp() - 24 * 3600
+    for path in export.export_dir().iterdir():
+        if path.name not in known and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+    return len(expired)
