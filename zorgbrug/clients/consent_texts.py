@@ -4,7 +4,13 @@ A new version is a new entry here plus a data migration; recorded consents keep 
 they were given on.
 """
 
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
 VERSION = "2026-1"
+VALID_FROM = dt.date(2026, 1, 1)
 
 TEXTS = {
     "nl": (
@@ -95,3 +101,17 @@ Onayınızı her zaman geri alabilirsiniz. Hangi bilgilerinizin bizde olduğunu 
 düzeltilmesini veya silinmesini isteyebilirsiniz. Sorunuz mu var? Danışmanınıza sorun.""",
     ),
 }
+
+
+def ensure_loaded(model: Any) -> int:
+    """Write this version's texts (idempotent). `model` is ConsentText, or its historical
+    version inside a migration. Returns how many texts were created."""
+    created = 0
+    for language, (title, body) in TEXTS.items():
+        _obj, was_created = model.objects.update_or_create(
+            version=VERSION,
+            language=language,
+            defaults={"title": title, "body": body, "valid_from": VALID_FROM, "is_current": True},
+        )
+        created += int(was_created)
+    return created

@@ -76,6 +76,11 @@ def require_debug() -> None:
 def load_demo(*, password: str | None = None) -> dict[str, Any]:
     require_debug()
     password = password or settings.DEMO_PASSWORD
+    # Migrations load them, but a test database flushed between tests has lost them.
+    from zorgbrug.clients.consent_texts import ensure_loaded
+    from zorgbrug.clients.models import ConsentText
+
+    ensure_loaded(ConsentText)
     for code, name, lat, lng, province in data.POSTCODES:
         Postcode.objects.update_or_create(
             code=code, name=name, defaults={"latitude": lat, "longitude": lng, "province": province}

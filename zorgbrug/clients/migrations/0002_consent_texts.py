@@ -1,18 +1,10 @@
-import datetime
-
 from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from zorgbrug.clients.consent_texts import TEXTS, VERSION
+    from zorgbrug.clients.consent_texts import ensure_loaded
 
-    ConsentText = apps.get_model("clients", "ConsentText")
-    for language, (title, body) in TEXTS.items():
-        ConsentText.objects.update_or_create(
-            version=VERSION, language=language,
-            defaults={"title": title, "body": body, "valid_from": datetime.date(2026, 1, 1),
-                      "is_current": True},
-        )
+    ensure_loaded(apps.get_model("clients", "ConsentText"))
 
 
 def unload(apps, schema_editor):
