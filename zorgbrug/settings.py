@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "zorgbrug.care",
     "zorgbrug.training",
     "zorgbrug.pathways",
+    "zorgbrug.covenant",
     "zorgbrug.jobs",
     "zorgbrug.demo",
     # Research reads every domain above it, so it comes last.

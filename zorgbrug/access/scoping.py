@@ -471,3 +471,82 @@ def research_exports(user: Any) -> QuerySet[Any]:
     from zorgbrug.research.models import ResearchExport
 
     return ResearchExport.objects.filter(project__in=export_projects(user).values("pk"))
+
+
+# --- Covenant, costs and settlements --------------------------------------------------
+# The covenant (parties, tariffs, keys) is an agreement between partners, not personal
+# data: the staff of every partner of a network read it, its coordinators change it.
+# Settlements and cost lines name bookings, referrers and postcodes: coordinators only. A
+# partner's statement is for that partner's own staff once the month is closed (and for
+# the coordinators). Researchers see monthly totals of a network, nothing per partner.
+
+STATEMENT_ROLES = (StaffRole.COORDINATOR, StaffRole.REFERRER, StaffRole.PROVIDER, StaffRole.TRAINER)
+
+
+def _partner_network_ids(org_ids: frozenset[int]) -> QuerySet[Any]:
+    return Partner.objects.filter(organisation_id__in=org_ids).values("network_id")
+
+
+def covenants(user: Any, *, manage: bool = False) -> QuerySet[Any]:
+    from zorgbrug.covenant.models import Covenant
+
+    actor = actor_for(user)
+    if not actor.is_authenticated:
+        return Covenant.objects.none()
+    coordinated = Q(network_id__in=actor.coordinated_network_ids)
+    if manage:
+        return Covenant.objects.filter(coordinated)
+    staff_orgs = actor.organisation_ids_with(*STATEMENT_ROLES)
+    return Covenant.objects.filter(
+        coordinated | Q(network_id__in=_partner_network_ids(staff_orgs))
+    )
+
+
+def settlements(user: Any) -> QuerySet[Any]:
+    """A network's monthly settlements, with their cost lines: its coordinators."""
+    from zorgbrug.covenant.models import Settlement
+
+    return Settlement.objects.filter(network_id__in=actor_for(user).coordinated_network_ids)
+
+
+def cost_lines(user: Any) -> QuerySet[Any]:
+    from zorgbrug.covenant.models import CostLine
+
+    return CostLine.objects.filter(
+        settlement__network_id__in=actor_for(user).coordinated_network_ids
+    )
+
+
+def statements(user: Any) -> QuerySet[Any]:
+    """Partner statements: one's own organisation's, of closed months; all of a network
+    for its coordinators."""
+    from zorgbrug.covenant.models import SettlementStatus, Statement
+
+    actor = actor_for(user)
+    if not actor.is_authenticated:
+        return Statement.objects.none()
+    own = actor.organisation_ids_with(*STATEMENT_ROLES)
+    return Statement.objects.filter(
+        Q(settlement__network_id__in=actor.coordinated_network_ids)
+        | Q(partner__organisation_id__in=own, settlement__status=SettlementStatus.CLOSED)
+    )
+
+
+def settlement_figures(user: Any) -> QuerySet[Any]:
+    """Closed months' totals (no partner, no line): for researchers and coordinators."""
+    from zorgbrug.covenant.models import Settlement, SettlementStatus
+
+    actor = actor_for(user)
+    research_orgs = actor.organisation_ids_with(StaffRole.RESEARCHER)
+    return Settlement.objects.filter(
+        Q(network_id__in=_partner_network_ids(research_orgs))
+        | Q(network_id__in=actor.coordinated_network_ids),
+        status=SettlementStatus.CLOSED,
+    )
+
+
+def parent_tariffs(user: Any) -> QuerySet[Any]:
+    """Income attests are personal data: whoever may read the client's record."""
+    from zorgbrug.covenant.models import ParentTariff
+
+    return ParentTariff.objects.filter(client__in=clients(user).values("pk"))
