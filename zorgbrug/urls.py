@@ -11,6 +11,7 @@ urlpatterns = [
     path("clients/", include("zorgbrug.clients.urls")),
     path("feeds/", include("zorgbrug.care.urls_feeds")),
     path("care/", include("zorgbrug.care.urls")),
+    path("covenant/", include("zorgbrug.covenant.urls")),
     path("training/", include("zorgbrug.training.urls")),
     path("pathways/", include("zorgbrug.pathways.urls")),
     path("jobs/", include("zorgbrug.jobs.urls")),

@@ -36,6 +36,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(
                 {"label": _("Network"), "url": reverse("network:network_list"), "key": "network"}
             )
+        if actor.coordinated_network_ids:
+            items.append(
+                {"label": _("Covenant"), "url": reverse("covenant:index"), "key": "covenant"}
+            )
+        elif actor.organisation_ids_with(*scoping.STATEMENT_ROLES):
+            items.append(
+                {"label": _("Statements"), "url": reverse("covenant:index"), "key": "covenant"}
+            )
         if actor.organisation_ids:
             items.append(
                 {
