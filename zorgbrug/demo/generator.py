@@ -93,7 +93,13 @@ def _roles_for(kind: str) -> dict[str, bool]:
 
 @transaction.atomic
 def generate_region(
-    *, organisations: int, seed: int, clients: int = 0, providers: int = 0, days: int = 365
+    *,
+    organisations: int,
+    seed: int,
+    clients: int = 0,
+    providers: int = 0,
+    days: int = 365,
+    pathways: bool = False,
 ) -> dict[str, Any]:
     require_allowed()
     if organisations < 1:
@@ -174,6 +180,11 @@ def generate_region(
             network=network, seed=seed, providers=providers, days=days, postcodes=postcodes
         )
     )
+    if pathways:
+        # Pathways, follow-ups and outcomes of the clients (zorgbrug.demo.pathway_generator).
+        from zorgbrug.demo.pathway_generator import generate_pathways
+
+        result.update(generate_pathways(network=network, seed=seed))
     return result
 
 

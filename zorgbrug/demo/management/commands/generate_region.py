@@ -28,6 +28,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--days", type=int, default=365, help="Days of capacity from today (default 365)."
         )
+        parser.add_argument(
+            "--pathways",
+            action="store_true",
+            help="Pathways, exits, follow-ups and outcomes for the clients.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["organisations"] < 1:
@@ -47,6 +52,7 @@ class Command(BaseCommand):
                 clients=options["clients"],
                 providers=options["providers"],
                 days=options["days"],
+                pathways=options["pathways"],
             )
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
