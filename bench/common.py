@@ -36,6 +36,11 @@ def scratch_database() -> Iterator[str]:
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
 
+    if connection.vendor == "postgresql":
+        # One copy per run: two benchmarks on the same server must not share (and drop)
+        # each other's scratch database.
+        test = connection.settings_dict.setdefault("TEST", {})
+        test["NAME"] = f"test_{connection.settings_dict['NAME']}_{os.getpid()}"
     old = setup_databases(verbosity=0, interactive=False, keepdb=False)
     try:
         yield connection.vendor
