@@ -153,6 +153,15 @@ def test_onki_day_from_planning_to_certificate(
     request = CareRequest.objects.get(pk=enrolment.care_request_id)
     assert sorted(r.first_name for r in request.recipients.all()) == ["Nour", "Sami"]
     assert request.activity.kind == "training_session" and request.activity.first_date == day
+    # The request waits for a place: it is on the referrer's worklist, and on her pathway.
+    page.goto(f"{base}/pathways/worklist/")
+    assert page.get_by_test_id("waiting-row").filter(has_text="Fatima Benali").count() == 1
+    _accessible(page, "the worklist")
+    screenshot(page, "pathways-worklist")
+    page.goto(f"{base}/pathways/clients/{mother.pk}/")
+    assert "ONKI-dag" in page.locator("main").inner_text()
+    _accessible(page, "the pathway page")
+    screenshot(page, "pathways-client")
     logout(page)
 
     # 3. The day of the session, at half past three: the trainer registers attendance.
