@@ -138,6 +138,8 @@ def test_whole_flow_over_the_api(care: CareWorld, referrer_api: APIClient) -> No
 
     booked = ok(book(referrer_api, request["id"], best["key"], "first-try"), 201)
     assert booked["status"] == "booked" and len(booked["bookings"]) == 18
+    shape = care_api.BookOutput(data=booked)  # the answer matches its documented schema
+    assert shape.is_valid(), shape.errors
     assert {b["care_site"]["name"] for b in booked["bookings"]} == {"Kriebeltje"}
     assert Booking.objects.filter(request_id=request["id"]).count() == 18
     assert (
