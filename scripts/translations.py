@@ -60,7 +60,10 @@ def apply(path: Path) -> int:
                 entry.flags.remove("fuzzy")
             entry.previous_msgid = None
             changed += 1
-        po.save()
+        # Only write catalogues that changed: two people translating different languages
+        # at once must not overwrite each other's files.
+        if changed:
+            po.save()
         print(f"{lang}: {changed} entries set")
     for p in problems:
         print(p, file=sys.stderr)
