@@ -403,3 +403,27 @@ def test_a_reserved_place_plus_a_vacancy(care: CareWorld) -> None:
     reserve(care.far, care.baby, 1, weekdays=range(0, 1), parts=("am",))
     s = slot(care, care.far, care.monday, "am", care.baby)
     assert s.places == 4
+
+
+def test_send_reminders_command_is_idempotent(care: CareWorld, mailoutbox: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    care.family.email = "amina@example.org"
+    care.family.save()
+    request = ask(care)
+    services.booking_create(
+        actor=care.world.referrer,
+        request=request,
+        plan=selectors.options_for_request(request).options[0].plan,
+    )
+    day = request.needs.order_by("date").first().date  # type: ignore[union-attr]
+    out = StringIO()
+    call_command("send_reminders", "--day", day.isoformat(), stdout=out)
+    call_command("send_reminders", "--day", day.isoformat(), stdout=out)
+    assert "2 reminder(s) sent." in out.getvalue() and "0 reminder(s) sent." in out.getvalue()
+    assert len(mailoutbox) == 1
+    with pytest.raises(CommandError):
+        call_command("send_reminders", "--day", "tomorrow")
