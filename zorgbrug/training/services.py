@@ -438,7 +438,7 @@ def session_cancel(*, actor: Any, session: Session, reason: str = "") -> int:
         raise ValidationError(_("This session has already started."))
     now = timezone.now()
     running = list(
-        Enrolment.objects.select_for_update()
+        Enrolment.objects.select_for_update(of=("self",))
         .filter(session=session, status__in=ACTIVE_STATUSES)
         .select_related("client", "care_request")
     )
