@@ -318,9 +318,7 @@ def training_modules(user: Any, *, manage: bool = False) -> QuerySet[Any]:
 def training_sessions(user: Any, *, manage: bool = False) -> QuerySet[Any]:
     from zorgbrug.training.models import Session
 
-    return Session.objects.filter(
-        module__in=training_modules(user, manage=manage).values("pk")
-    )
+    return Session.objects.filter(module__in=training_modules(user, manage=manage).values("pk"))
 
 
 def training_enrolments(user: Any) -> QuerySet[Any]:
