@@ -194,3 +194,46 @@ def test_catalogue_and_api_lists_query_count_is_constant(
     for url in urls:
         with django_assert_max_num_queries(counts[url]):
             assert client.get(url).status_code == 200
+
+
+def test_trainer_edits_the_module_and_others_cannot(training: TrainingWorld) -> None:
+    url = reverse("training:module_edit", args=[training.module.pk])
+    trainer = training.world.client_for(training.trainer)
+    page = trainer.get(url).content.decode()
+    assert 'value="Journée ONKI"' in page
+    response = trainer.post(
+        url, {"kind": "onki_day", "name_nl": "ONKI-dag", "name_tr": "ONKI günü"}
+    )
+    assert response.status_code == 302
+    training.module.refresh_from_db()
+    assert training.module.names == {"nl": "ONKI-dag", "tr": "ONKI günü"}
+    response = trainer.post(url, {"kind": "onki_day", "name_nl": ""})
+    assert response.status_code == 400
+    training.module.refresh_from_db()
+    assert training.module.names["nl"] == "ONKI-dag"
+    for user in (training.other_trainer, training.world.referrer):
+        assert training.world.client_for(user).post(url, {"kind": "other"}).status_code == 403
+
+
+def test_trainer_cancels_a_session_from_its_page(training: TrainingWorld) -> None:
+    services.enrolment_create(
+        actor=training.world.referrer, session=training.session, client=training.mother
+    )
+    trainer = training.world.client_for(training.trainer)
+    url = reverse("training:session_detail", args=[training.session.pk])
+    response = trainer.post(url, {"form": "cancel_session", "reason": "Trainer ziek"})
+    assert response.status_code == 302
+    training.session.refresh_from_db()
+    assert training.session.is_cancelled
+    # The referrer finds the care to cancel on the worklist, and cancels it there.
+    referrer = training.world.client_for(training.world.referrer)
+    page = referrer.get(reverse("pathways:worklist")).content.decode()
+    assert 'data-testid="training-care"' in page
+    enrolment = Enrolment.objects.get()
+    response = referrer.post(
+        reverse("training:enrolment_care", args=[enrolment.pk]), {"next": "worklist"}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("pathways:worklist")
+    enrolment.refresh_from_db()
+    assert enrolment.care_status == "cancelled"
+    assert enrolment.care_request is not None and enrolment.care_request.status == "cancelled"
