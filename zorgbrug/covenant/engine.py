@@ -23,10 +23,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from zorgbrug.covenant import money
@@ -51,8 +51,9 @@ CARE_GIVEN = frozenset({ATTENDED, CONFIRMED})
 HOLDS_PLACE = frozenset({ATTENDED, CONFIRMED, ABSENT, NO_SHOW})
 
 
-@dataclass(frozen=True)
-class BookingRow:
+class BookingRow(NamedTuple):
+    """A booking as the engine needs it (a tuple: a month has a hundred thousand)."""
+
     id: int
     care_site_id: int
     slot_id: int
@@ -103,8 +104,7 @@ class DayParts:
     timezone: ZoneInfo
 
 
-@dataclass(frozen=True)
-class CostRow:
+class CostRow(NamedTuple):
     kind: CostKind
     date: dt.date
     day_part: str
@@ -195,6 +195,32 @@ def _parent_info(infos: Sequence[ParentInfo], day: dt.date) -> ParentInfo | None
     return None
 
 
+def _parent_price(
+    rules: CovenantRules,
+    parent_info: Mapping[int, Sequence[ParentInfo]],
+    b: BookingRow,
+    problems: dict[tuple[Any, ...], Problem],
+    cache: dict[tuple[int, int, int], Decimal],
+) -> Decimal | None:
+    """The family's day price on the booking's date (None: amounts missing). Families share
+    few distinct attests: the price is computed once per attest and year."""
+    amounts = rules.contribution_by_year.get(b.date.year)
+    if amounts is None:
+        _problem(problems, "no_amounts", year=b.date.year)
+        return None
+    info = _parent_info(parent_info.get(b.client_id, ()), b.date)
+    key = (id(rules), b.date.year, id(info))
+    if key not in cache:
+        cache[key] = money.parent_day_price(
+            rules.contribution_mode,
+            amounts,
+            income=info.income if info else None,
+            dependent_children=info.dependent_children if info else 1,
+            reduction=info.reduction if info else Reduction.NONE,
+        )
+    return cache[key]
+
+
 def month_costs(
     *,
     versions: Sequence[CovenantRules],
@@ -208,17 +234,29 @@ def month_costs(
     no parent-contribution amounts for a year) are collected, not raised."""
     problems: dict[tuple[Any, ...], Problem] = {}
     rows: list[CostRow] = []
+    # A month has few dates, sites and families but many bookings: look things up once.
+    # (A child's day at a site is counted per tariff: the reserved or the short-notice one.)
+    rules_by_date: dict[dt.date, CovenantRules | None] = {}
+    day_price: dict[tuple[int, dt.date], Decimal | None] = {}
+    price_cache: dict[tuple[int, int, int], Decimal] = {}
+    fractions: dict[tuple[int, Decimal], Decimal] = {}
+    hundred = Decimal(100)
     # Pass 1: what each booking is charged as, and the children's days for the day rule.
-    charged: list[tuple[BookingRow, CovenantRules, Tariff, Payment, CostKind, Decimal]] = []
+    charged: list[
+        tuple[BookingRow, CovenantRules, Tariff, Payment, CostKind, Decimal, Decimal]
+    ] = []
     day_hours: dict[tuple[Any, ...], Decimal] = defaultdict(lambda: ZERO)
     day_count: dict[tuple[Any, ...], int] = defaultdict(int)
     care_hours: dict[tuple[int, dt.date, int], Decimal] = defaultdict(lambda: ZERO)
     care_count: dict[tuple[int, dt.date, int], int] = defaultdict(int)
     used_places: dict[int, int] = defaultdict(int)
     for b in bookings:
-        if b.status in (PENDING,) or (b.status == CANCELLED and not reclassify_cancellations):
+        if b.status == PENDING or (b.status == CANCELLED and not reclassify_cancellations):
             continue
-        rules = rules_on(versions, b.date)
+        if b.date in rules_by_date:
+            rules = rules_by_date[b.date]
+        else:
+            rules = rules_by_date[b.date] = rules_on(versions, b.date)
         if rules is None:
             _problem(problems, "no_covenant", date=b.date)
             continue
@@ -239,29 +277,28 @@ def month_costs(
             if b.status not in HOLDS_PLACE:
                 continue  # the place was freed; it is paid as an unused place
             used_places[b.slot_id] += 1
-            kind, pct = CostKind.RESERVED_USED, Decimal(100)
+            kind, pct = CostKind.RESERVED_USED, hundred
         else:
             charge = _charge(b, rules, parts, reclassify_cancellations)
             if charge is None:
                 continue
             kind, pct = charge
-        day_key = (b.recipient_id, b.date, b.care_site_id, tariff, payment)
+        day_key = (b.recipient_id, b.date, b.care_site_id, b.uses_vacancy)
         day_hours[day_key] += hours
         day_count[day_key] += 1
         if b.status in CARE_GIVEN:
             care_key = (b.recipient_id, b.date, b.care_site_id)
             care_hours[care_key] += hours
             care_count[care_key] += 1
-        charged.append((b, rules, tariff, payment, kind, pct))
+        charged.append((b, rules, tariff, payment, kind, pct, hours))
 
     # Pass 2: quantities, amounts and parent contributions.
-    for b, rules, tariff, payment, kind, pct in charged:
+    for b, rules, tariff, payment, kind, pct, hours in charged:
         terms = rules.sites[b.care_site_id]
-        hours = _booking_hours(b, parts)
         if payment == Payment.ALWAYS:
             quantity = money.place_quantity(tariff.unit, window_hours=parts.hours[b.day_part])
         else:
-            day_key = (b.recipient_id, b.date, b.care_site_id, tariff, payment)
+            day_key = (b.recipient_id, b.date, b.care_site_id, b.uses_vacancy)
             quantity = money.booking_quantity(
                 tariff.unit,
                 booking_hours=hours,
@@ -272,45 +309,43 @@ def month_costs(
         gross = money.line_amount(tariff.price, quantity, pct)
         parent = ZERO
         if b.status in CARE_GIVEN and rules.contribution_mode != ContributionMode.FREE:
-            amounts = rules.contribution_by_year.get(b.date.year)
-            if amounts is None:
-                _problem(problems, "no_amounts", year=b.date.year)
-            else:
-                info = _parent_info(parent_info.get(b.client_id, ()), b.date)
-                day_price = money.parent_day_price(
-                    rules.contribution_mode,
-                    amounts,
-                    income=info.income if info else None,
-                    dependent_children=info.dependent_children if info else 1,
-                    reduction=info.reduction if info else Reduction.NONE,
-                )
+            price_key = (b.client_id, b.date)
+            if price_key not in day_price:
+                day_price[price_key] = _parent_price(rules, parent_info, b, problems, price_cache)
+            price = day_price[price_key]
+            if price:
                 care_key = (b.recipient_id, b.date, b.care_site_id)
+                fraction_key = (id(rules), care_hours[care_key])
+                if fraction_key not in fractions:
+                    fractions[fraction_key] = money.day_fraction(
+                        care_hours[care_key], rules.day_count
+                    )
                 fraction = money.EXACT.divide(
-                    money.day_fraction(care_hours[care_key], rules.day_count),
-                    Decimal(care_count[care_key]),
+                    fractions[fraction_key], Decimal(care_count[care_key])
                 )
-                parent = min(gross, money.EXACT.multiply(day_price, fraction))
+                parent = min(gross, money.EXACT.multiply(price, fraction))
         rows.append(
             CostRow(
-                kind=kind,
-                date=b.date,
-                day_part=b.day_part,
-                care_site_id=b.care_site_id,
-                provider_id=terms.provider_id,
-                covenant_id=rules.id,
-                unit=tariff.unit,
-                quantity=quantity,
-                unit_price=tariff.price,
-                charge_percent=pct,
-                gross=gross,
-                parent=parent,
-                amount=gross - parent,
-                booking_id=b.id,
-                slot_id=b.slot_id,
-                referrer_org_id=b.referrer_org_id,
-                activity_kind=b.activity_kind,
-                postcode=b.postcode,
-                municipality=b.municipality,
+                kind,
+                b.date,
+                b.day_part,
+                b.care_site_id,
+                terms.provider_id,
+                rules.id,
+                tariff.unit,
+                quantity,
+                tariff.price,
+                pct,
+                gross,
+                parent,
+                gross - parent,
+                b.id,
+                b.slot_id,
+                None,
+                b.referrer_org_id,
+                b.activity_kind,
+                b.postcode,
+                b.municipality,
             )
         )
 
@@ -378,8 +413,7 @@ def corrections(
         if gross == 0 and parent == 0 and amount == 0:
             continue
         out.append(
-            replace(
-                row,
+            row._replace(
                 quantity=quantity,
                 gross=gross,
                 parent=parent,

@@ -510,18 +510,34 @@ class CostLine(_ClosedGuard):
     kind = models.CharField(_("kind"), max_length=20, choices=CostKindChoice.choices)
     date = models.DateField(_("date"))
     day_part = models.CharField(_("day-part"), max_length=2, blank=True, default="")
+    # A month has a hundred thousand lines, written at once: besides the settlement they
+    # carry no database constraints or indexes of their own (each would be checked or
+    # updated per row). The rows they point at are protected where they live: partners,
+    # sites and covenant versions that governed a month are never deleted.
     provider = models.ForeignKey(
-        "network.Partner", on_delete=models.PROTECT, related_name="+", verbose_name=_("provider")
+        "network.Partner",
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("provider"),
     )
     care_site = models.ForeignKey(
-        "care.CareSite", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "care.CareSite",
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    # Where the line comes from. No database constraint: a cost line outlives the erasure of
-    # a client's bookings, and keeps saying which booking it was.
+    # Where the line comes from: a cost line outlives the erasure of a client's bookings,
+    # and keeps saying which booking it was.
     booking = models.ForeignKey(
         "care.Booking",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -530,6 +546,7 @@ class CostLine(_ClosedGuard):
         "care.CapacitySlot",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -538,12 +555,19 @@ class CostLine(_ClosedGuard):
         "care.ReservedCapacity",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
     )
     covenant = models.ForeignKey(
-        Covenant, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Covenant,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     unit = models.CharField(_("unit"), max_length=10, blank=True, default="")
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=4, default=0)
@@ -558,6 +582,7 @@ class CostLine(_ClosedGuard):
         "network.Organisation",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -575,7 +600,12 @@ class CostLine(_ClosedGuard):
     )
     description = models.CharField(_("description"), max_length=300, blank=True, default="")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
     )
 
     class Meta:

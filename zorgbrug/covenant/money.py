@@ -21,6 +21,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -35,6 +36,7 @@ QUARTER = Decimal("0.25")
 EXACT = decimal.Context(prec=60, rounding=ROUND_HALF_UP, traps=[decimal.Inexact])
 
 
+@lru_cache(maxsize=1024)
 def percent(value: Decimal | int | str) -> Decimal:
     """A percentage as a fraction: 60 -> 0.60."""
     return EXACT.divide(Decimal(value), HUNDRED)
@@ -94,6 +96,11 @@ def day_count_problems(bands: Sequence[DayCountBand]) -> list[str]:
 
 def day_fraction(hours: Decimal, bands: Sequence[DayCountBand]) -> Decimal:
     """The fraction of a day price that `hours` of care in one day count for."""
+    return _day_fraction(hours, tuple(bands))
+
+
+@lru_cache(maxsize=4096)
+def _day_fraction(hours: Decimal, bands: tuple[DayCountBand, ...]) -> Decimal:
     chosen = None
     for band in sorted(bands, key=lambda b: b.from_hours):
         if hours >= band.from_hours:

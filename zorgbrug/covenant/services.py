@@ -815,7 +815,7 @@ def _corrections_for(settlement: Settlement) -> list[engine.CostRow]:
         )
         label = _("Correction of %(month)s") % {"month": c.month.strftime("%m/%Y")}
         out.extend(
-            replace(row, description=label)
+            row._replace(description=label)
             for row in engine.corrections(fresh=fresh.rows, booked=booked, corrects_id=c.pk)
         )
     return out
@@ -823,6 +823,11 @@ def _corrections_for(settlement: Settlement) -> list[engine.CostRow]:
 
 def _outcome(settlement: Settlement) -> Outcome:
     """What the month costs now and how it splits — computed, not written."""
+    with calculation.paused_gc():
+        return _compute_outcome(settlement)
+
+
+def _compute_outcome(settlement: Settlement) -> Outcome:
     network = settlement.network
     data = calculation.load_month(network, settlement.month)
     costs = calculation.compute(data)
@@ -1111,6 +1116,11 @@ def settlement_preview(
     earlier months or manual adjustments), so that the difference is the rule change's."""
     _require_manage(actor, network)
     month = first_of_month(month)
+    with calculation.paused_gc():
+        return _preview(network, month, change)
+
+
+def _preview(network: Network, month: dt.date, change: RuleChange) -> Preview:
     data = calculation.load_month(network, month)
     current = calculation.compute(data)
     reclassify = change.free_cancellation_hours is not None
