@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, connections
+from django.db.models import F
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -310,6 +311,37 @@ def test_provider_manages_capacity_over_the_api(care: CareWorld) -> None:
         )
         assert refused.status_code == 403, user
     assert ok(api.get(f"{base}/vacancies/")) == []
+
+
+def test_proposals_counted_in_the_database_match_row_by_row(
+    care: CareWorld, referrer_api: APIClient, monkeypatch: Any
+) -> None:
+    """The search's shortcut (full-cover sites counted by the database) ranks exactly as
+    the row-by-row coverage it skips, whatever is booked."""
+    request = CareRequest.objects.get(pk=ask_over_api(care, referrer_api)["id"])
+    needs = list(request.needs.values_list("date", flat=True))
+
+    def ranked(shortcut: bool) -> list[tuple[Any, ...]]:
+        if not shortcut:
+            monkeypatch.setattr(selectors, "_sites_covering_all", lambda *a, **k: [])
+        proposal = selectors.options_for_request(request)
+        monkeypatch.undo()
+        return [
+            (o.key, sorted(o.plan.items()), o.distance_km, o.language_match, o.reasons)
+            for o in proposal.options
+        ] + [tuple(proposal.why_none)]
+
+    scenarios = [
+        {},  # every site free
+        {"site": care.near, "dates": needs[:1]},  # the nearest is full on one day
+        {"site": care.ibo, "dates": needs[1::3]},  # and the other one on Tuesdays
+    ]
+    for scenario in scenarios:
+        if scenario:
+            CapacitySlot.objects.filter(
+                care_site=scenario["site"], date__in=scenario["dates"], age_band=care.school
+            ).update(booked=F("places"))
+        assert ranked(True) == ranked(False), scenario
 
 
 # --- Bad input: a clear 4xx and nothing booked ------------------------------------------

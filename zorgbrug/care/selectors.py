@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -116,32 +116,36 @@ def options_for_request(
         return Proposal([], [_("Some day-parts of this request have already started.")], needs)
     dates = {d for d, _p in needs}
     band_ids = {b for per in demand.values() for b in per}
-    # Free places of every active site on those dates, as plain tuples: with a year of
-    # capacity at 300 providers this is thousands of rows, so no model instances and no
-    # annotated expressions (whose per-row converters cost more than the query).
-    rows = CapacitySlot.objects.filter(
+    wanted = {(d, p, b): n for (d, p), per in demand.items() for b, n in per.items()}
+    all_needs = set(needs)
+    slots = CapacitySlot.objects.filter(
         network_id=request.network_id,
         date__in=dates,
         day_part__in={p for _d, p in needs},
         age_band_id__in=band_ids,
         care_site__is_active=True,
-        booked__lt=F("places"),
-    ).values_list("care_site_id", "date", "day_part", "age_band_id", "places", "booked")
-    # A site covers a need when every band's demand fits in its free places: count, per
-    # site and need, the bands whose demand fits.
-    wanted = {(d, p, b): n for (d, p), per in demand.items() for b, n in per.items()}
-    bands_per_need = {need: len(per) for need, per in demand.items()}
-    fitting: dict[int, dict[tuple[dt.date, str], int]] = defaultdict(dict)
-    for site_id, date, part, band_id, places, booked in rows:
-        n = wanted.get((date, part, band_id))
-        if n is not None and places - booked >= n:
-            per_site = fitting[site_id]
-            per_site[(date, part)] = per_site.get((date, part), 0) + 1
-    coverage: dict[int, set[tuple[dt.date, str]]] = {}
-    for site_id, per_need in fitting.items():
-        covered = {need for need, k in per_need.items() if k == bands_per_need[need]}
-        if covered:
-            coverage[site_id] = covered
+    )
+    coverage = dict.fromkeys(
+        _sites_covering_all(slots, wanted, dates, {p for _d, p in needs}, band_ids), all_needs
+    )
+    if not coverage:
+        # Free places as plain tuples (no model instances, no annotated expressions whose
+        # per-row converters cost more than the query): a site covers a need when every
+        # band's demand fits; count, per site and need, the bands whose demand fits.
+        rows = slots.filter(booked__lt=F("places")).values_list(
+            "care_site_id", "date", "day_part", "age_band_id", "places", "booked"
+        )
+        bands_per_need = {need: len(per) for need, per in demand.items()}
+        fitting: dict[int, dict[tuple[dt.date, str], int]] = defaultdict(dict)
+        for site_id, date, part, band_id, places, booked in rows:
+            n = wanted.get((date, part, band_id))
+            if n is not None and places - booked >= n:
+                per_site = fitting[site_id]
+                per_site[(date, part)] = per_site.get((date, part), 0) + 1
+        for site_id, per_need in fitting.items():
+            covered = {need for need, k in per_need.items() if k == bands_per_need[need]}
+            if covered:
+                coverage[site_id] = covered
     # What ranking needs of a site: where it is and which languages it speaks.
     facts = {
         pk: (lat, lng, languages)
@@ -170,7 +174,6 @@ def options_for_request(
     def rank(c: Candidate) -> tuple[Any, ...]:
         return (c[4], c[2] if c[2] is not None else 1e9, not c[3], "-".join(map(str, c[0])))
 
-    all_needs = set(needs)
     candidates: list[Candidate] = []
     for site_id, covered in coverage.items():
         if covered == all_needs:
@@ -217,6 +220,29 @@ def options_for_request(
             option.reasons.append(_("speaks a language of the family"))
         options.append(option)
     return Proposal(options, [], needs)
+
+
+def _sites_covering_all(
+    slots: QuerySet[CapacitySlot],
+    wanted: dict[tuple[dt.date, str, int], int],
+    dates: set[dt.date],
+    parts: set[str],
+    band_ids: set[int],
+) -> list[int]:
+    """The usual request (every day-part the same children): the sites whose counters have
+    room in every cell of the date × day-part × band grid, counted by the database instead
+    of shipping thousands of rows. Empty when the request is not of that shape (or no site
+    covers it all): the caller then works out partial coverage row by row."""
+    if len(set(wanted.values())) != 1 or len(wanted) != len(dates) * len(parts) * len(band_ids):
+        return []
+    each = next(iter(wanted.values()))
+    return list(
+        slots.filter(places__gte=F("booked") + each)
+        .values("care_site_id")
+        .annotate(fits=Count("pk"))
+        .filter(fits=len(wanted))
+        .values_list("care_site_id", flat=True)
+    )
 
 
 def _care_sites_by_id(ids: Any) -> dict[int, CareSite]:
