@@ -236,6 +236,25 @@ class Server:
         self.log.flush()
         return Path(self.log.name).read_text(errors="replace")[-3000:]
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of gunicorn's master and workers so far (Linux /proc)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in [self.process.pid, *self._children()]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        return total
+
+    def _children(self) -> list[int]:
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(p) for p in path.read_text().split()]
+        except OSError:
+            return []
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -434,9 +453,14 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
         warm_answers, _ = run_phase(server.port, token, warmup_calls, clients)
         assert all(a.status == 201 for a in warm_answers), Counter(a.status for a in warm_answers)
 
+        load_start = os.getloadavg()[0]
+        cpu_0 = server.cpu_seconds()
         trivial, trivial_wall = run_phase(server.port, token, me, clients)
+        cpu_1 = server.cpu_seconds()
         assert all(a.status == 200 for a in trivial), Counter(a.status for a in trivial)
         booked, booking_wall = run_phase(server.port, token, booking_calls, clients)
+        cpu_2 = server.cpu_seconds()
+        load_end = os.getloadavg()[0]
         statuses = Counter(a.status for a in booked)
         unexpected = set(statuses) - {201, 409, 503}
         assert not unexpected, (
@@ -501,6 +525,11 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
         "search_inprocess_p95_ms": search_in["p95"],
         "search_options": len(proposal["options"]),
         "search_needs": len(proposal["needs"]),
+        # The cost per call in gunicorn's own CPU (PostgreSQL's not counted): independent
+        # of how busy the machine is, unlike the rates above.
+        "server_cpu_ms_per_trivial": round((cpu_1 - cpu_0) * 1000 / len(trivial), 2),
+        "server_cpu_ms_per_booking_call": round((cpu_2 - cpu_1) * 1000 / len(booked), 2),
+        "load_average_1m": [round(load_start, 2), round(load_end, 2)],
         "capacity_slots": region.slots,
         "setup_s": round(setup_s, 1),
         "cpus": os.cpu_count(),
