@@ -48,17 +48,22 @@ def apply(path: Path) -> int:
             if text is None:
                 continue
             forms = text if isinstance(text, list) else [text]
-            expected = sorted(PLACEHOLDER.findall(entry.msgid_plural or entry.msgid))
-            for form in forms:
-                if sorted(set(PLACEHOLDER.findall(form))) != sorted(set(expected)):
-                    problems.append(f"{lang}: placeholders differ for {entry.msgid!r}: {form!r}")
+            expected = sorted(set(PLACEHOLDER.findall(entry.msgid_plural or entry.msgid)))
+            bad = [f for f in forms if sorted(set(PLACEHOLDER.findall(f))) != expected]
+            if bad:
+                # Refused, not written: a wrong placeholder breaks the page at run time.
+                problems.append(f"{lang}: placeholders differ for {entry.msgid!r}: {bad[0]!r}")
+                continue
             if entry.msgid_plural:
                 entry.msgstr_plural = dict(enumerate(forms))
             else:
                 entry.msgstr = forms[0]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
+            # A leftover "#| msgid_plural" without its "#| msgid" makes msgfmt reject the file.
             entry.previous_msgid = None
+            entry.previous_msgid_plural = None
+            entry.previous_msgctxt = None
             changed += 1
         # Only write catalogues that changed: two people translating different languages
         # at once must not overwrite each other's files.
