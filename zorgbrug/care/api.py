@@ -916,18 +916,17 @@ def _request_output(request: Request, care_request: CareRequest) -> Any:
     return CareRequestOutput(care_request, context=context).data
 
 
-def _referred_request(request: Request, pk: int) -> CareRequest:
-    """A request of a client the user follows: referrers search, book and cancel; the
+def _referred_requests(request: Request) -> QuerySet[CareRequest]:
+    """Requests of the clients the user follows: referrers search, book and cancel; the
     providers who see a request through its bookings do not (a 404 for them, as for
     anyone else). The scope is `access.clients`: the requests of the clients one follows
     are the part of `access.care_requests` that referrers see — and it is one cheap
     subquery on the booking path."""
-    care_request = CareRequest.objects.filter(
-        pk=pk, client__in=access.clients(request.user).values("pk")
-    ).first()
-    if care_request is None:
-        raise Http404
-    return care_request
+    return CareRequest.objects.filter(client__in=access.clients(request.user).values("pk"))
+
+
+def _referred_request(request: Request, pk: int) -> CareRequest:
+    return access.get_or_404(_referred_requests(request), pk=pk)
 
 
 class CareRequestListApi(APIView):
@@ -1287,7 +1286,10 @@ class BookApi(APIView):
 
     @staticmethod
     def _book(request: Request, pk: int) -> Response:
-        care_request = _referred_request(request, pk)
+        # booking_create reads the request afresh: here only whether the user may book it.
+        if not _referred_requests(request).filter(pk=pk).exists():
+            raise Http404
+        care_request = CareRequest(pk=pk)
         values = _validated(BookInput, request.data)
         plan = plan_from_key(care_request, values["option"])
         try:
