@@ -3,7 +3,6 @@ the preview of a rule change, the covenant as a document."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from decimal import Decimal
 from typing import Any
@@ -215,7 +214,3 @@ def test_parent_tariff_page_for_the_referrer(example: Example) -> None:
     assert example.clients["A"].parent_tariffs.count() == 2
     # Another organisation's counsellor cannot open the family's attests.
     assert login(example.provider_staff).get(url).status_code == 404
-
-
-def test_dates_are_checked(example: Example) -> None:
-    assert dt.date(2026, 10, 1) == MONTH

@@ -64,13 +64,13 @@ class BasisChoice(models.TextChoices):
 
 
 class CostKindChoice(models.TextChoices):
-    RESERVED_USED = CostKind.RESERVED_USED.value, _("Reserved places, used")
-    RESERVED_UNUSED = CostKind.RESERVED_UNUSED.value, _("Reserved places, unused")
-    CARE = CostKind.CARE.value, _("Care in reserved places")
-    SHORT_NOTICE = CostKind.SHORT_NOTICE.value, _("Care in short-notice places")
+    RESERVED_USED = CostKind.RESERVED_USED.value, _("Reserved places paid anyway: used")
+    RESERVED_UNUSED = CostKind.RESERVED_UNUSED.value, _("Reserved places paid anyway: unused")
+    CARE = CostKind.CARE.value, _("Reserved places paid when used")
+    SHORT_NOTICE = CostKind.SHORT_NOTICE.value, _("Short-notice places")
     LATE_CANCELLATION = CostKind.LATE_CANCELLATION.value, _("Late cancellations and absences")
     NO_SHOW = CostKind.NO_SHOW.value, _("No-shows")
-    MANUAL = CostKind.MANUAL.value, _("Manual adjustment")
+    MANUAL = CostKind.MANUAL.value, _("Manual adjustments")
 
 
 def default_day_count() -> list[dict[str, str]]:
