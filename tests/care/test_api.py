@@ -755,6 +755,34 @@ def test_providers_of_other_organisations_see_nothing_of_the_booking(
     assert ok(api.get(f"{API}/care-sites/{care.near.pk}/capacity/"))
 
 
+def test_coordinators_manage_every_site_of_their_network(
+    care: CareWorld, booked: dict[str, Any]
+) -> None:
+    api = api_for(care.world.coordinator)
+    sites = ok(api.get(f"{API}/care-sites/"))["results"]
+    assert all(s["can_manage"] for s in sites)
+    day = ok(api.get(f"{API}/care-sites/{care.near.pk}/day-list/", {"date": care.monday}))
+    assert {row["first_name"] for row in day} == {"Yusuf", "Lina"}
+    ok(
+        api.post(
+            f"{API}/care-sites/{care.far.pk}/vacancies/",
+            {
+                "age_band": care.baby.pk,
+                "date": care.monday.isoformat(),
+                "day_part": "pm",
+                "places": 1,
+            },
+            format="json",
+        ),
+        201,
+    )
+    far = api_for(care.world.far_coordinator)
+    assert far.get(f"{API}/care-sites/{care.near.pk}/day-list/").status_code == 404
+    assert (
+        far.post(f"{API}/care-sites/{care.far.pk}/vacancies/", {}, format="json").status_code == 404
+    )
+
+
 def test_the_own_provider_sees_only_what_the_day_needs(
     care: CareWorld, booked: dict[str, Any]
 ) -> None:
