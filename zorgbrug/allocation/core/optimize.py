@@ -31,12 +31,12 @@ from zorgbrug.allocation.core.problem import IntArray, Problem
 Solution = dict[int, int]
 
 # Work is counted in "seconds of this machine" without reading the clock: model building by
-# its size, CP-SAT by its deterministic time (about 4.5 seconds per unit on these models).
+# its size, CP-SAT by its deterministic time (about 3 seconds per unit on these models).
 # Calibrated on the 2-core AMD EPYC of the CI machine; see docs/allocation.md. Only the
 # wall-clock safety net depends on the machine's real speed.
-WORK_PER_TERM = 3e-5
-WORK_PER_CALL = 1e-2
-WORK_PER_DTIME = 4.5
+WORK_PER_TERM = 1e-5
+WORK_PER_CALL = 4e-3
+WORK_PER_DTIME = 3.0
 
 
 @dataclass
@@ -289,7 +289,7 @@ def lns(
             work=step,
             seed=rng.randrange(2**31),
             workers=workers,
-            relative_gap=0.0,
+            relative_gap=LNS_GAP,
         )
         # Grow the neighbourhood while CP-SAT proves them optimal, shrink when it cannot.
         if outcome.optimal:
@@ -313,6 +313,12 @@ def lns(
     return solution, stats
 
 
+HOOD_SITES = 3  # a site and its nearest neighbours
+HOOD_UNSERVED = 0.6  # share of the neighbourhood for requests waiting for these sites
+HOOD_ELSEWHERE = 0.2  # ... and for requests served elsewhere that could move here
+LNS_GAP = 0.0
+
+
 def _site_neighbourhood(
     problem: Problem,
     sites: list[int],
@@ -325,21 +331,23 @@ def _site_neighbourhood(
     options = problem.options
     chosen: set[int] = set()
     first = rng.choice(sites)
-    ranked = sorted(
-        sites,
-        key=lambda s: (
-            _km(problem, first, s),
-            s,
-        ),
-    )
-    for s in ranked[:3]:
+    ranked = sorted(sites, key=lambda s: (_km(problem, first, s), s))
+    for s in ranked[:HOOD_SITES]:
         wanting = wanting_site[s]
         holders = [r for r in wanting if r in solution and s in options[solution[r]].sites]
         unserved = [r for r in wanting if r not in solution]
         elsewhere = [r for r in wanting if r in solution and s not in options[solution[r]].sites]
-        unserved.sort(key=lambda r: -problem.requests[r].priority_value)
+        # The most valuable of those waiting first, in random order within a class, so that
+        # successive visits try different ones.
+        rng.shuffle(unserved)
+        unserved.sort(key=lambda r: problem.requests[r].rank)
         rng.shuffle(elsewhere)
-        for group, limit in ((holders, size), (unserved, size // 3), (elsewhere, size // 3)):
+        groups = (
+            (holders, size),
+            (unserved, int(size * HOOD_UNSERVED)),
+            (elsewhere, int(size * HOOD_ELSEWHERE)),
+        )
+        for group, limit in groups:
             for r in group[:limit]:
                 if len(chosen) >= size:
                     break

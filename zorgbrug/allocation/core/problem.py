@@ -26,7 +26,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from zorgbrug.allocation.core.model import AgeBand, CareRequest, Instance, Priority, Slot
+from zorgbrug.allocation.core.model import (
+    AgeBand,
+    CareRequest,
+    Instance,
+    Location,
+    Priority,
+    Slot,
+)
 
 SCALE = 100  # the solver counts in hundredths of a point
 EARTH_RADIUS_KM = 6371.0088
@@ -65,9 +72,15 @@ class RequestData:
     slots: tuple[int, ...]  # slot indices, chronological
     child_bands: tuple[int | None, ...]
     need: tuple[tuple[int, int, int], ...]  # (slot, band, children)
+    need_slot: IntArray  # the same, as arrays, for vectorised checks
+    need_band: IntArray
+    need_count: IntArray
     candidates: IntArray  # sites within reach, best visit value first
     distance: FloatArray  # km, aligned with candidates
     visit: IntArray  # scaled value of one day-part at the candidate (distance, language)
+    # Some single site can take the request whole on the published capacity. Only requests
+    # without one may be split (a split burdens the parent: it is the last resort).
+    whole_somewhere: bool = True
 
 
 @dataclass
@@ -218,6 +231,16 @@ def compile_instance(instance: Instance, *, max_sites: int = 12, max_splits: int
             speaks[i, language_column[lang]] = True
     km = scaled(weights.km_penalty)
     bonus = scaled(weights.language_bonus)
+    known: dict[tuple[float, float], FloatArray] = {}
+
+    def distances(where: Location) -> FloatArray:
+        # Homes are mostly postcode centroids and activities a few addresses: compute each
+        # distinct place once.
+        key = (where.latitude, where.longitude)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = haversine_km(where.latitude, where.longitude, lats, lons)
+        return found
 
     requests: list[RequestData] = []
     for index, r in enumerate(instance.requests):
@@ -229,11 +252,9 @@ def compile_instance(instance: Instance, *, max_sites: int = 12, max_splits: int
             if child_band is not None:
                 for t in slot_ids:
                     counts[(t, child_band)] += 1
-        dist = haversine_km(r.home.latitude, r.home.longitude, lats, lons)
+        dist = distances(r.home)
         if r.activity is not None:
-            dist = np.minimum(
-                dist, haversine_km(r.activity.latitude, r.activity.longitude, lats, lons)
-            )
+            dist = np.minimum(dist, distances(r.activity))
         reach = dist <= weights.max_distance_km + 1e-9
         if r.allowed_sites is not None:
             allowed = np.zeros(n_sites, dtype=np.bool_)
@@ -250,6 +271,7 @@ def compile_instance(instance: Instance, *, max_sites: int = 12, max_splits: int
         # Rounded per day-part, like the option values built from it.
         visit = -np.rint(km * dist[cands]).astype(np.int64) + bonus * match[cands]
         order = np.lexsort((cands, -visit))  # best visit first; site index breaks ties
+        need = tuple((t, b, n) for (t, b), n in sorted(counts.items()))
         requests.append(
             RequestData(
                 index=index,
@@ -259,7 +281,10 @@ def compile_instance(instance: Instance, *, max_sites: int = 12, max_splits: int
                 priority_value=scaled(prio.request) + len(slot_ids) * scaled(prio.per_day_part),
                 slots=slot_ids,
                 child_bands=child_bands,
-                need=tuple((t, b, n) for (t, b), n in sorted(counts.items())),
+                need=need,
+                need_slot=np.array([x[0] for x in need], dtype=np.int64),
+                need_band=np.array([x[1] for x in need], dtype=np.int64),
+                need_count=np.array([x[2] for x in need], dtype=np.int64),
                 candidates=cands[order],
                 distance=dist[cands][order],
                 visit=visit[order],
@@ -281,10 +306,26 @@ def compile_instance(instance: Instance, *, max_sites: int = 12, max_splits: int
         max_splits=max_splits,
         options_of=[[] for _ in instance.requests],
     )
+    # Which sites can take a request whole depends only on its pattern of needs (slots,
+    # bands, children): check each pattern once against every site.
+    by_pattern: dict[tuple[tuple[int, int, int], ...], BoolArray] = {}
     for rd in requests:
-        for option in enumerate_options(problem, rd, cap, max_sites, max_splits):
+        everywhere = by_pattern.get(rd.need)
+        if everywhere is None:
+            everywhere = by_pattern[rd.need] = _fits_everywhere(cap, rd)
+        fits = everywhere[rd.candidates]
+        rd.whole_somewhere = bool(fits.any())
+        for option in enumerate_options(problem, rd, cap, max_sites, max_splits, fits=fits):
             problem.add_option(option)
     return problem
+
+
+def _fits_everywhere(cap: IntArray, rd: RequestData) -> BoolArray:
+    if not rd.need:
+        return np.zeros(cap.shape[0], dtype=np.bool_)
+    fits = cap[:, rd.need_slot, rd.need_band] >= rd.need_count[None, :]
+    result: BoolArray = np.asarray(fits.all(axis=1), dtype=np.bool_)
+    return result
 
 
 def _band_of(bands: tuple[AgeBand, ...], age_months: int) -> int | None:
@@ -307,11 +348,18 @@ def covers(cap: IntArray, sites: IntArray, need: tuple[tuple[int, int, int], ...
 
 
 def enumerate_options(
-    problem: Problem, rd: RequestData, cap: IntArray, max_sites: int, max_splits: int
+    problem: Problem,
+    rd: RequestData,
+    cap: IntArray,
+    max_sites: int,
+    max_splits: int,
+    *,
+    fits: BoolArray | None = None,
 ) -> list[Option]:
     """The request's best options on capacity `cap`, best first; [] if it cannot be served.
 
-    Splits are tried only when no single site fits (see the module docstring).
+    Splits are tried only for requests that no single site can take whole on the published
+    capacity (see the module docstring), whatever `cap` is now.
     """
     if any(b is None for b in rd.child_bands) or len(rd.candidates) == 0:
         return []
@@ -319,8 +367,10 @@ def enumerate_options(
     base = rd.priority_value
     n_slots = len(rd.slots)
     n_children = len(rd.child_bands)
-    ok = covers(cap, rd.candidates, rd.need)
-    singles = np.flatnonzero(ok)
+    if fits is None:
+        enough = cap[rd.candidates[:, None], rd.need_slot, rd.need_band] >= rd.need_count
+        fits = np.asarray(enough.all(axis=1), dtype=np.bool_)
+    singles = np.flatnonzero(fits)
     options: list[Option] = []
     stride = problem.n_slots * problem.n_bands
     offsets = [t * problem.n_bands + b for t, b, _ in rd.need]  # sorted, as need is
@@ -340,7 +390,7 @@ def enumerate_options(
                     layout=(site,) * (n_children * n_slots),
                 )
             )
-    if len(singles) or not weights.allow_split or max_splits <= 0:
+    if rd.whole_somewhere or not weights.allow_split or max_splits <= 0:
         return options
     return _split_options(problem, rd, cap, max_splits)
 

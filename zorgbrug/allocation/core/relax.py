@@ -17,6 +17,7 @@ the components solved this way have tens of thousands of options.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,13 +83,13 @@ def dual_value(inc: Incidence, prices: FloatArray) -> tuple[float, IntArray]:
     reduced_value = inc.value - cost
     best = np.maximum.reduceat(reduced_value, inc.request_start)
     chosen = np.full(len(inc.request_start), -1, dtype=np.int64)
-    positive = best > 0
-    # First option reaching the request's best reduced value.
-    at_best = np.flatnonzero(reduced_value >= best[inc.request_of] - 1e-9)
-    requests_at = inc.request_of[at_best]
-    first = np.unique(requests_at, return_index=True)
-    chosen[first[0]] = at_best[first[1]]
-    chosen[~positive] = -1
+    # The first option of each request reaching its best reduced value (options are grouped
+    # by request, so the hits come out sorted by request).
+    hits = np.flatnonzero(reduced_value >= best[inc.request_of] - 1e-9)
+    owners = inc.request_of[hits]
+    first = np.r_[True, owners[1:] != owners[:-1]]
+    chosen[owners[first]] = hits[first]
+    chosen[best <= 0] = -1
     total = float(prices @ inc.capacity + np.maximum(best, 0.0).sum())
     return total, chosen
 
@@ -98,6 +99,7 @@ class RelaxResult:
     bound: int  # proven: no allocation of the component is worth more
     prices: FloatArray  # per global cell (zeros elsewhere)
     iterations: int
+    incidence: Incidence
 
 
 def lagrangian(
@@ -108,6 +110,7 @@ def lagrangian(
     target: float,
     iterations: int,
     inc: Incidence | None = None,
+    deadline: float | None = None,
 ) -> RelaxResult:
     """Subgradient descent on L; `target` is the value of the best known allocation."""
     inc = inc or incidence(problem, reduced, requests)
@@ -119,6 +122,8 @@ def lagrangian(
     done = 0
     for step_number in range(1, iterations + 1):
         done = step_number
+        if deadline is not None and step_number % 10 == 0 and time.perf_counter() > deadline:
+            break  # the wall-clock safety net: any prices give a valid bound
         value, chosen = dual_value(inc, prices)
         if value < best_bound - 1e-9:
             best_bound, best_prices = value, prices.copy()
@@ -142,23 +147,15 @@ def lagrangian(
     full[inc.cells] = best_prices
     # Recompute exactly at the best prices; ceil, so rounding can only loosen the bound.
     value, _ = dual_value(inc, best_prices)
-    return RelaxResult(bound=math.ceil(value - 1e-9), prices=full, iterations=done)
+    return RelaxResult(bound=math.ceil(value - 1e-9), prices=full, iterations=done, incidence=inc)
 
 
-def price_order(
-    problem: Problem, reduced: Reduced, requests: list[int], prices: FloatArray
-) -> list[int]:
-    """Options of `requests`, best value after paying for their scarce places first."""
-    keyed: list[tuple[float, int]] = []
-    for r in requests:
-        for o in reduced.alive[r]:
-            cells, amounts = reduced.usage[o]
-            cost = sum(float(prices[c]) * a for c, a in zip(cells, amounts, strict=True))
-            keyed.append((-(problem.options[o].value - cost), o))
-    keyed.sort()
-    return [o for _, o in keyed]
-
-
-def capacity_array(problem: Problem) -> IntArray:
-    result: IntArray = problem.cap.reshape(-1)
+def price_order(inc: Incidence, prices: FloatArray) -> list[int]:
+    """The component's options, best value after paying for their scarce places first."""
+    local = prices[inc.cells]
+    cost = np.bincount(
+        inc.term_option, weights=local[inc.term_cell] * inc.term_amount, minlength=len(inc.options)
+    )
+    order = np.lexsort((inc.options, -(inc.value - cost)))
+    result: list[int] = inc.options[order].tolist()
     return result

@@ -27,8 +27,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import numpy as np
-
 from zorgbrug.allocation.core import greedy
 from zorgbrug.allocation.core.decompose import Reduced, presolve
 from zorgbrug.allocation.core.explain import explain_unserved
@@ -42,7 +40,7 @@ from zorgbrug.allocation.core.model import (
 )
 from zorgbrug.allocation.core.optimize import NO_BOUND, Budget, lns, solve_requests
 from zorgbrug.allocation.core.problem import Problem, compile_instance, points
-from zorgbrug.allocation.core.relax import lagrangian, price_order
+from zorgbrug.allocation.core.relax import RelaxResult, lagrangian, price_order
 
 Solution = dict[int, int]
 
@@ -65,13 +63,21 @@ class Settings:
     max_splits: int = 8  # split options per request that no single site can take
     whole_limit: int = 2500  # components with more options than this get the search
     lns_size: int = 60  # requests per neighbourhood to start with
-    work_fraction: float = 0.8
+    work_fraction: float = 0.85
+    # The deterministic work budget, in reference-machine seconds per worker; by default
+    # derived from `time_limit`. Set it (with a generous time limit) to compare runs exactly.
+    work: float | None = None
+
+
+# Seconds per request spent before the search (options, baseline, presolve) and after it
+# (reasons, result), measured as CPU time on the reference machine (docs/allocation.md).
+PRE_SECONDS_PER_REQUEST = 2.5e-4
+POST_SECONDS_PER_REQUEST = 6e-5
 
 
 def allocate(instance: Instance, settings: Settings | None = None) -> AllocationResult:
     settings = settings or Settings()
     started = time.perf_counter()
-    deadline = started + settings.time_limit
     problem = compile_instance(
         instance, max_sites=settings.max_sites, max_splits=settings.max_splits
     )
@@ -79,12 +85,20 @@ def allocate(instance: Instance, settings: Settings | None = None) -> Allocation
     reduced = presolve(problem)
     start = _to_alive(problem, reduced, baseline)
 
-    n_terms = sum(len(reduced.usage[o][0]) for opts in reduced.alive for o in opts)
-    # A deterministic allowance for the work done outside the search (per request/term).
-    overhead = 3e-4 * len(problem.requests) + 2e-6 * n_terms
-    total_work = max(0.05, settings.time_limit * settings.work_fraction - overhead)
+    # The work budget is a function of the input only (reproducible): the time limit minus
+    # what building the model and writing the result cost per request on the reference
+    # machine, times the threads that search side by side.
+    n = len(problem.requests)
+    before, after = PRE_SECONDS_PER_REQUEST * n, POST_SECONDS_PER_REQUEST * n
+    if settings.work is not None:
+        total_work = settings.work
+    else:
+        total_work = max(0.05, settings.time_limit * settings.work_fraction - before - after)
     total_work *= max(1, settings.workers)
-
+    # The clock is only a safety net; it keeps room for writing the result, scaled by how
+    # much slower than expected this machine has been so far.
+    slowdown = max(1.0, (time.perf_counter() - started) / max(before, 0.05))
+    deadline = started + settings.time_limit - after * slowdown
     parts = [
         _Component(problem, reduced, comp, _restrict(start, comp), settings, deadline)
         for comp in reduced.components
@@ -214,7 +228,7 @@ class _Component:
         problem, reduced = self.problem, self.reduced
         if self.rounds == 0:
             self.solution = _best_greedy(problem, reduced, self.requests, self.solution, None)
-            budget.work -= self.size * 2e-5
+            budget.work -= self.size * 8e-6
         outcome = solve_requests(
             problem,
             reduced,
@@ -235,14 +249,19 @@ class _Component:
         problem, reduced = self.problem, self.reduced
         if self.rounds == 0:
             target = greedy.solution_value(problem, self.solution)
-            relaxed = lagrangian(problem, reduced, self.requests, target=target, iterations=300)
-            self.bound = min(self.bound, relaxed.bound)
-            self.solution = _best_greedy(
-                problem, reduced, self.requests, self.solution, relaxed.prices
+            relaxed = lagrangian(
+                problem,
+                reduced,
+                self.requests,
+                target=target,
+                iterations=300,
+                deadline=self.deadline,
             )
+            self.bound = min(self.bound, relaxed.bound)
+            self.solution = _best_greedy(problem, reduced, self.requests, self.solution, relaxed)
             # Charge the relaxation and the greedy by their size (deterministic).
             n_terms = sum(len(reduced.usage[o][0]) for r in self.requests for o in reduced.alive[r])
-            budget.work -= relaxed.iterations * n_terms * 2e-8 + self.size * 4e-5
+            budget.work -= relaxed.iterations * n_terms * 1e-8 + self.size * 8e-6
         self.solution, stats = lns(
             problem,
             reduced,
@@ -263,12 +282,12 @@ def _best_greedy(
     reduced: Reduced,
     component: list[int],
     hint: Solution,
-    prices: np.ndarray | None,
+    relaxed: RelaxResult | None,
 ) -> Solution:
     """The best of the hint and the greedy orderings, on the component's alive options."""
     cap = problem.cap
     candidates = [hint]
-    if prices is None:
+    if relaxed is None:
         alive_only = [o for r in component for o in reduced.alive[r]]
         by_priority = sorted(
             alive_only,
@@ -280,7 +299,7 @@ def _best_greedy(
         )
         candidates.append(greedy.greedy_over_options(problem, by_priority, cap.copy()))
     else:
-        ranked = price_order(problem, reduced, component, prices)
+        ranked = price_order(relaxed.incidence, relaxed.prices)
         candidates.append(greedy.greedy_over_options(problem, ranked, cap.copy()))
     return max(candidates, key=lambda s: (greedy.solution_value(problem, s), len(s)))
 
@@ -395,12 +414,12 @@ def _assignment(problem: Problem, r: int, o: int) -> Assignment:
                     band=problem.bands[band].code,
                 )
             )
-    distance = dict(zip(rd.candidates.tolist(), rd.distance.tolist(), strict=True))
+    furthest = max(float(rd.distance[rd.candidates == s][0]) for s in option.sites)
     return Assignment(
         request_id=rd.request.id,
         site_ids=tuple(sites[s].id for s in option.sites),
         placements=tuple(placements),
         value=points(option.value),
         priority_value=points(rd.priority_value),
-        distance_km=round(max(distance[s] for s in option.sites), 2),
+        distance_km=round(furthest, 2),
     )
