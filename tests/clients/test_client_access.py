@@ -204,3 +204,34 @@ def test_intake_page_registers_a_client(world: World) -> None:
     response = client.post(reverse("clients:intake"), bad)
     assert response.status_code == 400
     assert not Client.objects.filter(last_name="Janssens").exists()
+
+
+def test_caseload_filter_on_open_care_request(world: World, client_record: Client) -> None:
+    import datetime as dt
+
+    from tests.clients.conftest import register
+    from zorgbrug.care.models import Activity, CareRequest
+
+    other = register(world, first_name="Sanne", last_name="Waitinglist", phone="")
+    activity = Activity.objects.create(
+        client=other,
+        kind="course",
+        title="Cursus",
+        first_date=dt.date(2030, 1, 7),
+        start_time=dt.time(9),
+        end_time=dt.time(12),
+        organisation=world.org,
+    )
+    CareRequest.objects.create(
+        client=other,
+        activity=activity,
+        organisation=world.org,
+        network=world.network,
+        status="waitlisted",
+    )
+    html = (
+        world.client_for(world.referrer)
+        .get(reverse("clients:caseload"), {"open_request": "1"})
+        .content.decode()
+    )
+    assert "Waitinglist" in html and client_record.last_name not in html

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.apps import apps as django_apps
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -27,11 +28,28 @@ from zorgbrug.clients.services import normalise_name
 _DIGITS = re.compile(r"\D")
 
 
+OPEN_REQUEST_STATUSES = ("open", "waiting_provider", "waitlisted", "refused")
+
+
 def caseload(
-    *, user: Any, query: str = "", status: str = "", organisation_id: int | None = None
+    *,
+    user: Any,
+    query: str = "",
+    status: str = "",
+    organisation_id: int | None = None,
+    open_request: bool = False,
 ) -> QuerySet[Client]:
-    """The clients the user's organisations follow, searchable by name, INSZ or phone."""
+    """The clients the user's organisations follow, searchable by name, INSZ or phone;
+    `open_request` keeps those with a care request still waiting for a place."""
     qs = access.clients(user)
+    if open_request and django_apps.is_installed("zorgbrug.care"):
+        # Looked up by name: the clients domain must not import the care domain above it.
+        care_request = django_apps.get_model("care", "CareRequest")
+        qs = qs.filter(
+            Exists(
+                care_request.objects.filter(client=OuterRef("pk"), status__in=OPEN_REQUEST_STATUSES)
+            )
+        )
     query = (query or "").strip()
     if query:
         digits = _DIGITS.sub("", query)

@@ -62,6 +62,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         query=query,
         status=status if status in ClientStatus.values else "",
         organisation_id=organisation_id,
+        open_request=request.GET.get("open_request") == "1",
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -71,6 +72,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         "organisations": orgs,
         "organisation_id": organisation_id,
         "statuses": ClientStatus.choices,
+        "open_request": request.GET.get("open_request") == "1",
     }
     template = (
         "clients/_caseload_table.html"
