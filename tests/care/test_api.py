@@ -132,6 +132,8 @@ def test_whole_flow_over_the_api(care: CareWorld, referrer_api: APIClient) -> No
     assert request["status"] == "open" and len(request["needs"]) == 9
     assert request["activity"]["title"] == "Logistiek assistent"
     proposal = ok(referrer_api.get(f"{API}/care-requests/{request['id']}/proposals/"))
+    proposal_shape = care_api.ProposalOutput(data=proposal)  # as documented in the schema
+    assert proposal_shape.is_valid(), proposal_shape.errors
     best = proposal["options"][0]
     assert best["rank"] == 1 and not best["split"] and proposal["why_none"] == []
     assert best["sites"] == [{"id": care.near.pk, "name": "Kriebeltje"}]

@@ -1071,7 +1071,10 @@ class ProposalApi(APIView):
         ),
     )
     def get(self, request: Request, pk: int) -> Response:
-        care_request = _referred_request(request, pk)
+        # The selector reads the request afresh: here only whether the user may see it.
+        if not _referred_requests(request).filter(pk=pk).exists():
+            raise Http404
+        care_request = CareRequest(pk=pk)
         proposal = selectors.options_for_request(care_request)
         options = [
             {
@@ -1085,19 +1088,20 @@ class ProposalApi(APIView):
                 "language_match": option.language_match,
                 "reasons": [str(r) for r in option.reasons],
                 "plan": [
-                    {"date": d, "day_part": part, "care_site": option.plan[(d, part)]}
+                    {"date": d.isoformat(), "day_part": part, "care_site": option.plan[(d, part)]}
                     for d, part in sorted(option.plan)
                 ],
             }
             for rank, option in enumerate(proposal.options, start=1)
         ]
+        # Plain data in the shape of ProposalOutput (a serializer pass would only copy it).
         data = {
             "request": care_request.pk,
-            "needs": [{"date": d, "day_part": p} for d, p in proposal.needs],
+            "needs": [{"date": d.isoformat(), "day_part": p} for d, p in proposal.needs],
             "options": options,
             "why_none": [str(r) for r in proposal.why_none],
         }
-        return Response(ProposalOutput(data).data)
+        return Response(data)
 
 
 # --- Booking, with Idempotency-Key --------------------------------------------------------
