@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -14,7 +15,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ZORGBRUG_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
-TESTING = env_bool("ZORGBRUG_TESTING", False)
+# Under pytest even when ZORGBRUG_TESTING is not set: a plain `pytest` must not get the
+# production defaults (HTTPS redirects, secure cookies).
+TESTING = env_bool("ZORGBRUG_TESTING", "pytest" in sys.modules)
 
 
 def _secret_key() -> str:
