@@ -20,13 +20,14 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from zorgbrug.allocation.core.decompose import Reduced
-from zorgbrug.allocation.core.problem import IntArray, Problem
+from zorgbrug.allocation.core.problem import BoolArray, IntArray, Problem
 
 Solution = dict[int, int]
 
@@ -152,9 +153,7 @@ def solve_requests(
     params = solver.parameters
     params.random_seed = seed
     params.num_workers = max(1, workers)
-    # The full linear relaxation (at-most-ones included) is what proves optimality here:
-    # at the default level CP-SAT's bound stayed 3% above the LP on a 136-request component.
-    params.linearization_level = 2
+    params.linearization_level = LINEARIZATION
     if len(requests) <= 400:
         # On neighbourhood-sized models probing and symmetry detection cost more than they
         # find (measured: 35% faster to the same optimum).
@@ -204,6 +203,9 @@ def solve_requests(
 
 
 NO_BOUND = 2**62
+# The full linear relaxation (at-most-ones included) is what proves optimality here: at
+# level 1 CP-SAT's bound stayed 3% above the LP bound on a 136-request component.
+LINEARIZATION = 2
 
 
 def _bound_or(solver: cp_model.CpSolver, status: cp_model.CpSolverStatus, fallback: int) -> int:
@@ -235,15 +237,16 @@ def lns(
     seed: int,
     size: int,
     step_work: float = 0.15,
-    workers: int = 1,
+    threads: int = 1,
 ) -> tuple[Solution, LnsStats]:
     """Improve `solution` on the component by re-solving neighbourhoods exactly.
 
-    A neighbourhood grows from a request that is not served (chosen with probability by
-    its value) through the binding cells its options need, to the requests holding or
-    wanting those cells, and so on, until it has `size` requests. Everything else stays
-    fixed; CP-SAT re-optimises the neighbourhood on the places left, hinted with the
-    current assignment, so a step never makes things worse.
+    A neighbourhood is a random site and its nearest neighbours: the requests holding their
+    places, the most valuable of those waiting for them, and some served elsewhere that
+    could move there (`size` requests in all). Everything else stays fixed; CP-SAT
+    re-optimises the neighbourhood on the places left, hinted with the current assignment,
+    so a step never makes things worse. With `threads` > 1, that many neighbourhoods with
+    no binding cell in common are solved side by side.
     """
     rng = random.Random(seed)
     cap = problem.cap.reshape(-1)
@@ -267,37 +270,82 @@ def lns(
                 used[c] += a
     start_work = budget.work
     target = size
+    pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
     while budget.work > start_work - work and not budget.exhausted():
-        stats.iterations += 1
-        hood = _site_neighbourhood(problem, sites, wanting_site, solution, rng, target)
+        # A batch of neighbourhoods that share no binding cell, solved side by side: each
+        # later one may not touch the cells the earlier ones may use, so their answers
+        # combine into a feasible whole. Drawn and merged in a fixed order: reproducible.
+        blocked = np.zeros(cap.size, dtype=np.bool_)
+        batch: list[tuple[list[int], BoolArray]] = []
+        for _ in range(threads):
+            hood = _site_neighbourhood(problem, sites, wanting_site, solution, rng, target)
+            if batch:
+                hood = [
+                    r
+                    for r in hood
+                    if r not in solution or not blocked[list(usage[solution[r]][0])].any()
+                ]
+            if not hood:
+                continue
+            before_me = blocked.copy()
+            for r in hood:
+                for o in alive[r]:
+                    touched = list(usage[o][0])
+                    if not before_me[touched].any():
+                        blocked[touched] = True
+            batch.append((hood, before_me))
         residual = cap - used
-        for r in hood:
-            o_ = solution.get(r)
-            if o_ is not None:
-                cells, amounts = usage[o_]
-                for c, a in zip(cells, amounts, strict=True):
-                    residual[c] += a
-        before = sum(options[solution[r]].value for r in hood if r in solution)
+        for hood, _ in batch:
+            for r in hood:
+                o_ = solution.get(r)
+                if o_ is not None:
+                    cells, amounts = usage[o_]
+                    for c, a in zip(cells, amounts, strict=True):
+                        residual[c] += a
         step = min(work, step_work)
-        outcome = solve_requests(
-            problem,
-            reduced,
-            hood,
-            residual,
-            {r: solution[r] for r in hood if r in solution},
-            budget,
-            work=step,
-            seed=rng.randrange(2**31),
-            workers=workers,
-            relative_gap=LNS_GAP,
-        )
-        # Grow the neighbourhood while CP-SAT proves them optimal, shrink when it cannot.
-        if outcome.optimal:
-            stats.solved_optimally += 1
-            target = min(int(target * 1.1) + 1, 4 * size)
-        else:
-            target = max(size // 4, int(target * 0.8))
-        if outcome.objective > before:
+        jobs: list[tuple[list[int], IntArray, Solution, Budget, int]] = []
+        for hood, before_me in batch:
+            capacity = residual.copy()
+            capacity[before_me] = -1  # cells of earlier neighbourhoods in this batch
+            jobs.append(
+                (
+                    hood,
+                    capacity,
+                    {r: solution[r] for r in hood if r in solution},
+                    Budget(work=step, deadline=budget.deadline),
+                    rng.randrange(2**31),
+                )
+            )
+
+        def solve(job: tuple[list[int], IntArray, Solution, Budget, int]) -> CpOutcome:
+            hood, capacity, hint, own, seed_ = job
+            return solve_requests(
+                problem,
+                reduced,
+                hood,
+                capacity,
+                hint,
+                own,
+                work=own.work,
+                seed=seed_,
+                workers=1,
+                relative_gap=LNS_GAP,
+            )
+
+        outcomes = list(pool.map(solve, jobs)) if pool else [solve(job) for job in jobs]
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            hood, _, hint, own, _ = job
+            stats.iterations += 1
+            budget.work -= step - own.work
+            budget.hit_wall |= own.hit_wall
+            # Grow the neighbourhoods while CP-SAT proves them optimal, shrink when not.
+            if outcome.optimal:
+                stats.solved_optimally += 1
+                target = min(int(target * 1.1) + 1, 4 * size)
+            else:
+                target = max(size // 4, int(target * 0.8))
+            if outcome.objective <= sum(options[o].value for o in hint.values()):
+                continue
             stats.improvements += 1
             for r in hood:
                 old = solution.pop(r, None)
@@ -310,6 +358,8 @@ def lns(
                 cells, amounts = usage[o_]
                 for c, a in zip(cells, amounts, strict=True):
                     used[c] += a
+    if pool is not None:
+        pool.shutdown()
     return solution, stats
 
 

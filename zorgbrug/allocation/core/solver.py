@@ -104,6 +104,8 @@ def allocate(instance: Instance, settings: Settings | None = None) -> Allocation
         for comp in reduced.components
     ]
     weight = sum(part.size for part in parts) or 1
+    if len(parts) == 1:
+        parts[0].threads = max(1, settings.workers)  # nothing else to run beside it
     # Round 1: every component its share. Round 2: leftovers to the unfinished ones.
     order = sorted(range(len(parts)), key=lambda k: -parts[k].size)  # longest first
     _run_all([(parts[k], total_work * parts[k].size / weight) for k in order], settings.workers)
@@ -213,6 +215,7 @@ class _Component:
         self.hit_wall = False
         self.lns_iterations = 0
         self.rounds = 0
+        self.threads = 1  # set by allocate() when this component runs alone
 
     def advance(self, work: float) -> None:
         budget = Budget(work=work, deadline=self.deadline)
@@ -271,6 +274,7 @@ class _Component:
             work=budget.work,
             seed=self.settings.seed + 7919 * self.rounds,
             size=self.settings.lns_size,
+            threads=self.threads,
         )
         self.lns_iterations += stats.iterations
         value = greedy.solution_value(problem, self.solution)
