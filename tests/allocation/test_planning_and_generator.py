@@ -134,10 +134,12 @@ def test_one_day_instances_decompose_by_day() -> None:
     assert result.stats["components"] == 2  # Monday and Tuesday compete separately
 
 
-def test_reproducible_with_two_threads_and_the_search() -> None:
-    # Small components are solved whole; whole_limit=50 sends the larger ones to the
-    # neighbourhood search, so both paths run side by side on two threads.
-    instance = generate_instance(requests=300, providers=60, areas=3, seed=2)
+@pytest.mark.parametrize("areas", [3, 1])
+def test_reproducible_with_two_threads_and_the_search(areas: int) -> None:
+    # whole_limit=50 sends the larger components to the neighbourhood search. With three
+    # areas, components run side by side on two threads; with one, the search itself
+    # solves two neighbourhoods at a time.
+    instance = generate_instance(requests=300, providers=60, areas=areas, seed=2)
     settings = Settings(time_limit=120.0, work=0.5, workers=2, whole_limit=50, seed=4)
     first = allocate(instance, settings)
     second = allocate(instance, settings)

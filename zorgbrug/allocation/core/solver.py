@@ -98,7 +98,7 @@ def allocate(instance: Instance, settings: Settings | None = None) -> Allocation
     # The clock is only a safety net; it keeps room for writing the result, scaled by how
     # much slower than expected this machine has been so far.
     slowdown = max(1.0, (time.perf_counter() - started) / max(before, 0.05))
-    deadline = started + settings.time_limit - after * slowdown
+    deadline = started + 0.98 * settings.time_limit - 1.5 * after * slowdown
     parts = [
         _Component(problem, reduced, comp, _restrict(start, comp), settings, deadline)
         for comp in reduced.components
@@ -106,10 +106,15 @@ def allocate(instance: Instance, settings: Settings | None = None) -> Allocation
     weight = sum(part.size for part in parts) or 1
     if len(parts) == 1:
         parts[0].threads = max(1, settings.workers)  # nothing else to run beside it
-    # Round 1: every component its share. Round 2: leftovers to the unfinished ones.
     order = sorted(range(len(parts)), key=lambda k: -parts[k].size)  # longest first
+    # First every component's start and bound (greedy; for the large ones the Lagrangian
+    # relaxation), so that no bound depends on how far the clock let a search get.
+    _run_all([(parts[k], 0.0) for k in order], settings.workers, prepare=True)
+    total_work = max(0.05, total_work - sum(part.work_used for part in parts))
+    # Round 1: every component its share. Round 2: leftovers to the unfinished ones.
     _run_all([(parts[k], total_work * parts[k].size / weight) for k in order], settings.workers)
-    leftover = total_work - sum(part.work_used for part in parts)
+    leftover = total_work + sum(part.prepare_work for part in parts)
+    leftover -= sum(part.work_used for part in parts)
     unfinished = [k for k in order if not parts[k].optimal]
     if unfinished and leftover > 0.05 * total_work:
         weight2 = sum(parts[k].size for k in unfinished)
@@ -176,15 +181,23 @@ def allocate_fcfs(instance: Instance, settings: Settings | None = None) -> Alloc
 # --------------------------------------------------------------------------------------------
 
 
-def _run_all(tasks: Sequence[tuple[_Component, float]], workers: int) -> None:
+def _run_all(
+    tasks: Sequence[tuple[_Component, float]], workers: int, *, prepare: bool = False
+) -> None:
+    def step(part: _Component, work: float) -> None:
+        if prepare:
+            part.prepare()
+        else:
+            part.advance(work)
+
     if workers <= 1 or len(tasks) <= 1:
         for part, work in tasks:
-            part.advance(work)
+            step(part, work)
         return
-    # CP-SAT releases the GIL while it searches, so components really run side by side.
-    # Each component's result depends only on its own inputs and budget: reproducible.
+    # CP-SAT (and numpy) release the GIL while they work, so components really run side by
+    # side. Each component's result depends only on its own inputs and budget: reproducible.
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for future in [pool.submit(part.advance, work) for part, work in tasks]:
+        for future in [pool.submit(step, part, work) for part, work in tasks]:
             future.result()
 
 
@@ -216,6 +229,32 @@ class _Component:
         self.lns_iterations = 0
         self.rounds = 0
         self.threads = 1  # set by allocate() when this component runs alone
+        self.prepare_work = 0.0
+
+    def prepare(self) -> None:
+        """The best greedy start, and for large components the Lagrangian bound and prices.
+
+        Its work is charged by size (deterministic): it comes off the search budget.
+        """
+        problem, reduced = self.problem, self.reduced
+        work = self.size * 8e-6
+        relaxed = None
+        if self.searched:
+            target = greedy.solution_value(problem, self.solution)
+            relaxed = lagrangian(
+                problem,
+                reduced,
+                self.requests,
+                target=target,
+                iterations=300,
+                deadline=self.deadline,
+            )
+            self.bound = min(self.bound, relaxed.bound)
+            n_terms = len(relaxed.incidence.term_option)
+            work += relaxed.iterations * n_terms * 1e-8
+        self.solution = _best_greedy(problem, reduced, self.requests, self.solution, relaxed)
+        self.work_used += work
+        self.prepare_work = work
 
     def advance(self, work: float) -> None:
         budget = Budget(work=work, deadline=self.deadline)
@@ -229,9 +268,6 @@ class _Component:
 
     def _whole(self, budget: Budget) -> None:
         problem, reduced = self.problem, self.reduced
-        if self.rounds == 0:
-            self.solution = _best_greedy(problem, reduced, self.requests, self.solution, None)
-            budget.work -= self.size * 8e-6
         outcome = solve_requests(
             problem,
             reduced,
@@ -249,25 +285,10 @@ class _Component:
         self.optimal = outcome.optimal
 
     def _search(self, budget: Budget) -> None:
-        problem, reduced = self.problem, self.reduced
-        if self.rounds == 0:
-            target = greedy.solution_value(problem, self.solution)
-            relaxed = lagrangian(
-                problem,
-                reduced,
-                self.requests,
-                target=target,
-                iterations=300,
-                deadline=self.deadline,
-            )
-            self.bound = min(self.bound, relaxed.bound)
-            self.solution = _best_greedy(problem, reduced, self.requests, self.solution, relaxed)
-            # Charge the relaxation and the greedy by their size (deterministic).
-            n_terms = sum(len(reduced.usage[o][0]) for r in self.requests for o in reduced.alive[r])
-            budget.work -= relaxed.iterations * n_terms * 1e-8 + self.size * 8e-6
+        problem = self.problem
         self.solution, stats = lns(
             problem,
-            reduced,
+            self.reduced,
             self.requests,
             self.solution,
             budget,
