@@ -20,3 +20,10 @@ def reminders_send_job(*, progress: Any, day: str | None = None) -> dict[str, An
     from zorgbrug.care.notifications import reminders_send
 
     return {"sent": reminders_send(day=dt.date.fromisoformat(day) if day else None)}
+
+
+@job_kind("care.notify")
+def notify_job(*, request_id: int, kind: str, progress: Any) -> dict[str, Any]:
+    from zorgbrug.care.notifications import notify_request
+
+    return {"sent": notify_request(request_id=request_id, kind=kind)}

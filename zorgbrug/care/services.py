@@ -772,9 +772,15 @@ def attendance_register(
 
 
 def _notify(request_id: int, kind: str) -> None:
-    from zorgbrug.care.notifications import notify_request
+    """Send the parent's messages as background work: rendering and delivering them is a
+    third of a booking's cost and must not hold up the counsellor (or the API client)."""
+    from zorgbrug.jobs.services import job_enqueue
 
-    notify_request(request_id=request_id, kind=kind)
+    job_enqueue(
+        kind="care.notify",
+        title=_("Messages to the parent"),
+        params={"request_id": request_id, "kind": kind},
+    )
 
 
 # --- Set-up by the coordinator --------------------------------------------------------
