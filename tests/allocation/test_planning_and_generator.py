@@ -148,3 +148,15 @@ def test_reproducible_with_two_threads_and_the_search(areas: int) -> None:
     assert first.assignments == second.assignments
     assert first.unserved == second.unserved
     assert first.bound == second.bound
+
+
+def test_weights_from_the_covenant_points() -> None:
+    from zorgbrug.allocation.core import Weights
+
+    weights = Weights.from_points({"job_start": 120.0, "course": 30.0}, max_distance_km=10.0)
+    assert weights.priorities[Priority.JOB_START].request == 120.0
+    assert weights.priorities[Priority.JOB_START].per_day_part == 12.0
+    assert weights.priorities[Priority.OTHER].request == 20.0  # default kept
+    assert weights.max_distance_km == 10.0
+    assert weights.rank(Priority.JOB_START) == 0
+    assert weights.rank(Priority.COURSE) == 3

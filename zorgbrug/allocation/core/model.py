@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class DayPart(StrEnum):
@@ -186,6 +187,21 @@ class Weights:
     split_penalty: float = 5.0
     switch_penalty: float = 2.0
     allow_split: bool = True
+
+    @classmethod
+    def from_points(
+        cls, points: Mapping[str, float], *, per_day_part_share: float = 0.1, **kwargs: Any
+    ) -> Weights:
+        """Weights from the covenant's points per class (`allocation_priorities()`).
+
+        The covenant sets the points of a served request; a day-part of care is worth
+        `per_day_part_share` of that, as in the defaults. Classes it does not name keep
+        their default points; other keyword arguments set the remaining weights.
+        """
+        priorities = dict(DEFAULT_PRIORITY_WEIGHTS)
+        for name, value in points.items():
+            priorities[Priority(name)] = PriorityWeight(value, value * per_day_part_share)
+        return cls(priorities=priorities, **kwargs)
 
     def rank(self, priority: Priority) -> int:
         """0 for the most valuable class; ties share a rank."""
