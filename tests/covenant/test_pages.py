@@ -214,3 +214,18 @@ def test_parent_tariff_page_for_the_referrer(example: Example) -> None:
     assert example.clients["A"].parent_tariffs.count() == 2
     # Another organisation's counsellor cannot open the family's attests.
     assert login(example.provider_staff).get(url).status_code == 404
+
+
+def test_a_failed_calculation_says_why_and_writes_nothing(
+    example: Example, django_capture_on_commit_callbacks: Any
+) -> None:
+    example.covenant.site_tariffs.filter(care_site=example.sites["R"]).delete()
+    c = login(example.coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = c.post("/covenant/voorbeeld/months/2026-10/", {"form": "calculate"})
+    job_url = response["Location"].replace("/months/2026-10/?job=", "/months/2026-10/jobs/")
+    progress = c.get(job_url + "/", headers={"HX-Request": "true"})
+    assert progress.status_code == 204
+    page = c.get("/covenant/voorbeeld/months/2026-10/").content.decode()
+    assert "Regenboog Eeklo" in page  # the message names the site without a tariff
+    assert not Settlement.objects.filter(network=example.network).exists()

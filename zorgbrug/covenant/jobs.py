@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 
 from zorgbrug.jobs.registry import JobInputError, job_kind
 from zorgbrug.network.models import Network
@@ -31,6 +32,6 @@ def settlement_calculate_job(
     except ValidationError as exc:
         raise JobInputError(" ".join(exc.messages)) from exc
     except PermissionDenied as exc:
-        raise JobInputError("permission denied") from exc
+        raise JobInputError(_("You may no longer calculate this network's costs.")) from exc
     progress(1, 1, "")
     return {"settlement": settlement.pk, "total": str(settlement.total)}
