@@ -268,10 +268,12 @@ def care_requests(user: Any) -> QuerySet[Any]:
     actor = actor_for(user)
     if not actor.is_authenticated:
         return CareRequest.objects.none()
-    at_my_sites = Booking.objects.filter(request=OuterRef("pk"),
-                                         care_site__in=care_sites(user, manage=True))
+    at_my_sites = Booking.objects.filter(
+        request=OuterRef("pk"), care_site__in=care_sites(user, manage=True)
+    )
     return CareRequest.objects.filter(
-        Q(client__in=clients(user).values("pk")) | Q(Exists(at_my_sites)))
+        Q(client__in=clients(user).values("pk")) | Q(Exists(at_my_sites))
+    )
 
 
 def site_bookings(user: Any) -> QuerySet[Any]:
@@ -495,9 +497,7 @@ def covenants(user: Any, *, manage: bool = False) -> QuerySet[Any]:
     if manage:
         return Covenant.objects.filter(coordinated)
     staff_orgs = actor.organisation_ids_with(*STATEMENT_ROLES)
-    return Covenant.objects.filter(
-        coordinated | Q(network_id__in=_partner_network_ids(staff_orgs))
-    )
+    return Covenant.objects.filter(coordinated | Q(network_id__in=_partner_network_ids(staff_orgs)))
 
 
 def settlements(user: Any) -> QuerySet[Any]:
