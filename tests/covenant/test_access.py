@@ -174,7 +174,7 @@ def test_coordinator_api_calculates_lists_lines_and_closes(example: Example) -> 
     assert bad.status_code == 400
     closed = c.post(f"/api/v1/settlements/{data['id']}/close/")
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
-    again = c.post(f"/api/v1/settlements/{data['id']}/close/")
+    again = c.post(f"/api/v1/settlements/{data['id']}/close/", headers={"Accept-Language": "en"})
     assert again.status_code == 400
     assert "closed" in again.content.decode()
     recalc = c.post(
