@@ -89,13 +89,13 @@ def solve_requests(
     usage = reduced.usage
     alive = reduced.alive
 
-    # Requests the solver cannot tell apart become one group with integer counts.
     # Options that do not fit the places left even on their own cannot be chosen.
     usable: dict[int, list[int]] = {}
     for r in requests:
         usable[r] = [
             o for o in alive[r] if all(capacity[c] >= a for c, a in zip(*usage[o], strict=True))
         ]
+    # Requests the solver cannot tell apart become one group with integer counts.
     groups: dict[tuple[object, ...], list[int]] = {}
     for r in requests:
         opts = usable[r]
@@ -240,6 +240,7 @@ def lns(
     size: int,
     step_work: float = 0.15,
     threads: int = 1,
+    prices: np.ndarray | None = None,
 ) -> tuple[Solution, LnsStats]:
     """Improve `solution` on the component by re-solving neighbourhoods exactly.
 
@@ -263,6 +264,11 @@ def lns(
         for site in sorted({site for o in alive[r] for site in options[o].sites}):
             wanting_site[site].append(r)
     sites = sorted(wanting_site)
+    site_weights: list[float] | None = None
+    if prices is not None and SITE_BY_PRICE:
+        # Scarce places (high shadow prices) are where rearranging pays: visit them more.
+        per_site = prices.reshape(problem.cap.shape).sum(axis=(1, 2))
+        site_weights = [1.0 + float(per_site[s]) / (1.0 + float(per_site.mean())) for s in sites]
     used = np.zeros(cap.size, dtype=np.int64)
     for r in component:
         o_ = solution.get(r)
@@ -280,7 +286,9 @@ def lns(
         blocked = np.zeros(cap.size, dtype=np.bool_)
         batch: list[tuple[list[int], BoolArray]] = []
         for _ in range(threads):
-            hood = _site_neighbourhood(problem, sites, wanting_site, solution, rng, target)
+            hood = _site_neighbourhood(
+                problem, sites, wanting_site, solution, rng, target, site_weights
+            )
             if batch:
                 hood = [
                     r
@@ -369,6 +377,7 @@ HOOD_SITES = 3  # a site and its nearest neighbours
 HOOD_UNSERVED = 0.6  # share of the neighbourhood for requests waiting for these sites
 HOOD_ELSEWHERE = 0.2  # ... and for requests served elsewhere that could move here
 LNS_GAP = 0.0
+SITE_BY_PRICE = True
 
 
 def _site_neighbourhood(
@@ -378,11 +387,12 @@ def _site_neighbourhood(
     solution: Solution,
     rng: random.Random,
     size: int,
+    site_weights: list[float] | None = None,
 ) -> list[int]:
     """Everything around one site and its nearest neighbours: who holds it, who wants it."""
     options = problem.options
     chosen: set[int] = set()
-    first = rng.choice(sites)
+    first = rng.choices(sites, weights=site_weights)[0] if site_weights else rng.choice(sites)
     ranked = sorted(sites, key=lambda s: (_km(problem, first, s), s))
     for s in ranked[:HOOD_SITES]:
         wanting = wanting_site[s]

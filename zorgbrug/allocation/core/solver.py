@@ -8,15 +8,15 @@ How a run spends its time (docs/allocation.md has the measurements behind each c
 1. Options per request and the first-come-first-served baseline (whose options join the
    model, so the optimum can never be worse than the baseline).
 2. Presolve (non-binding places, dominated options) and decomposition into components.
-3. Each component gets a share of the work budget, in proportion to its size, and the
-   components are solved side by side on `workers` threads:
-   - small ones whole with CP-SAT, hinted with the best greedy answer, until proven optimal
-     (within `relative_gap`) or out of work;
-   - large ones with a Lagrangian relaxation (a proven bound and shadow prices), a greedy on
-     those prices, then large-neighbourhood search with CP-SAT.
-   Work left over by components that finished early goes, in a second round, to those that
-   did not.
-4. Requests that still fit are added (never needed after an exact solve, cheap insurance
+3. Every component gets its start (the best greedy) and, if it is large, its Lagrangian
+   relaxation (a proven bound and shadow prices, and a greedy on those prices) before any
+   search, so that no bound depends on the clock.
+4. Each component gets a share of the work budget, in proportion to its size, and the
+   components are searched side by side on `workers` threads: small ones whole with CP-SAT
+   until proven optimal (within `relative_gap`) or out of work, large ones by
+   large-neighbourhood search with CP-SAT. Work left over by components that finished early
+   goes, in a second round, to those that did not.
+5. Requests that still fit are added (never needed after an exact solve, cheap insurance
    after a search), and every unserved request gets its reason.
 """
 
@@ -26,6 +26,8 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+
+import numpy as np
 
 from zorgbrug.allocation.core import greedy
 from zorgbrug.allocation.core.decompose import Reduced, presolve
@@ -238,6 +240,7 @@ class _Component:
         self.rounds = 0
         self.threads = 1  # set by allocate() when this component runs alone
         self.prepare_work = 0.0
+        self.prices: np.ndarray | None = None
 
     def prepare(self) -> None:
         """The best greedy start, and for large components the Lagrangian bound and prices.
@@ -258,6 +261,7 @@ class _Component:
                 deadline=self.deadline,
             )
             self.bound = min(self.bound, relaxed.bound)
+            self.prices = relaxed.prices
             n_terms = len(relaxed.incidence.term_option)
             work += relaxed.iterations * n_terms * 1e-8
         self.solution = _best_greedy(problem, reduced, self.requests, self.solution, relaxed)
@@ -304,6 +308,7 @@ class _Component:
             seed=self.settings.seed + 7919 * self.rounds,
             size=self.settings.lns_size,
             threads=self.threads,
+            prices=self.prices,
         )
         self.lns_iterations += stats.iterations
         value = greedy.solution_value(problem, self.solution)
