@@ -90,6 +90,11 @@ def tiny_instances(draw: st.DrawFn, *, allow_split: bool | None = None) -> Insta
                 home=near(draw(st.integers(-12, 12)), draw(st.integers(-6, 6))),
                 activity=draw(st.none() | st.just(near(0, 0))),
                 languages=frozenset(draw(st.sets(st.sampled_from(["nl", "fr", "tr"])))),
+                # Sometimes the referrer lists the sites within reach.
+                allowed_sites=draw(
+                    st.none()
+                    | st.frozensets(st.sampled_from([s.id for s in sites]), min_size=1)
+                ),
             )
         )
     split = draw(st.booleans()) if allow_split is None else allow_split
@@ -184,6 +189,8 @@ def brute_force_single_site(instance: Instance) -> float:
         if None not in bands:
             for site in instance.sites:
                 if distance(instance, request, site) > instance.weights.max_distance_km:
+                    continue
+                if request.allowed_sites is not None and site.id not in request.allowed_sites:
                     continue
                 value = single_site_value(instance, request, site)
                 if value > 0:
