@@ -92,8 +92,7 @@ def tiny_instances(draw: st.DrawFn, *, allow_split: bool | None = None) -> Insta
                 languages=frozenset(draw(st.sets(st.sampled_from(["nl", "fr", "tr"])))),
                 # Sometimes the referrer lists the sites within reach.
                 allowed_sites=draw(
-                    st.none()
-                    | st.frozensets(st.sampled_from([s.id for s in sites]), min_size=1)
+                    st.none() | st.frozensets(st.sampled_from([s.id for s in sites]), min_size=1)
                 ),
             )
         )

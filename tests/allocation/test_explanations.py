@@ -251,7 +251,11 @@ def test_two_small_requests_outweigh_one_large_one_of_the_same_priority() -> Non
     reason = reasons(result.unserved)["r1"]
     assert reason.code is ReasonCode.MORE_VALUE
     assert reason.as_dict["competitors"] == 2
-    assert "2 requests" in describe(reason)
+    assert describe(reason) == (
+        "The places for ages 0–2.5 at Kinderdagverblijf 1 on Monday morning (2026-04-13) went "
+        "to 2 requests of the same or lower priority that together serve more of the "
+        "covenant's priorities (among them a course)."
+    )
     # First come, first served would have given both places to the family that came first.
     assert allocate_fcfs(instance, FAST).served_ids == {"r1"}
 

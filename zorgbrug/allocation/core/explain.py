@@ -211,8 +211,12 @@ def describe(reason: Reason) -> str:
     if code is ReasonCode.ARRIVED_LATER:
         return f"The last place {place} went to a request that arrived earlier ({priority})."
     n = int(p["competitors"])
-    others = "a request" if n == 1 else f"{n} requests"
+    if n == 1:
+        return (
+            f"The places {place} went to a request of the same or lower priority "
+            f"({priority}) that makes better use of them for the covenant's priorities."
+        )
     return (
-        f"The places {place} went to {others} of the same or lower priority that together "
-        f"serve more of the covenant's priorities (among them {priority})."
+        f"The places {place} went to {n} requests of the same or lower priority that "
+        f"together serve more of the covenant's priorities (among them {priority})."
     )
