@@ -104,7 +104,7 @@ def allocate(instance: Instance, settings: Settings | None = None) -> Allocation
     # much slower than expected this machine has been so far.
     prepared = time.perf_counter()
     slowdown = max(1.0, (prepared - started) / max(before, 0.05))
-    deadline = started + 0.98 * settings.time_limit - 1.5 * after * slowdown
+    deadline = started + 0.98 * settings.time_limit - 3 * after * slowdown
     parts = [
         _Component(problem, reduced, comp, _restrict(start, comp), settings, deadline)
         for comp in reduced.components
@@ -243,28 +243,29 @@ class _Component:
         self.prices: np.ndarray | None = None
 
     def prepare(self) -> None:
-        """The best greedy start, and for large components the Lagrangian bound and prices.
+        """The best greedy start and a Lagrangian bound (and, for large components, prices).
 
-        Its work is charged by size (deterministic): it comes off the search budget.
+        Small components get a short relaxation too: CP-SAT usually proves a better bound,
+        but if the clock cuts it short the bound stays honest rather than trivial. The work
+        is charged by size (deterministic): it comes off the search budget.
         """
         problem, reduced = self.problem, self.reduced
-        work = self.size * 8e-6
-        relaxed = None
+        target = greedy.solution_value(problem, self.solution)
+        relaxed = lagrangian(
+            problem,
+            reduced,
+            self.requests,
+            target=target,
+            iterations=300 if self.searched else 60,
+            deadline=self.deadline,
+        )
+        self.bound = min(self.bound, relaxed.bound)
+        work = self.size * 8e-6 + relaxed.iterations * len(relaxed.incidence.term_option) * 1e-8
         if self.searched:
-            target = greedy.solution_value(problem, self.solution)
-            relaxed = lagrangian(
-                problem,
-                reduced,
-                self.requests,
-                target=target,
-                iterations=300,
-                deadline=self.deadline,
-            )
-            self.bound = min(self.bound, relaxed.bound)
             self.prices = relaxed.prices
-            n_terms = len(relaxed.incidence.term_option)
-            work += relaxed.iterations * n_terms * 1e-8
-        self.solution = _best_greedy(problem, reduced, self.requests, self.solution, relaxed)
+            self.solution = _best_greedy(problem, reduced, self.requests, self.solution, relaxed)
+        else:
+            self.solution = _best_greedy(problem, reduced, self.requests, self.solution, None)
         self.work_used += work
         self.prepare_work = work
 
