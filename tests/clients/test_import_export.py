@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -763,3 +764,13 @@ def test_export_queries_do_not_grow_with_the_caseload(
         register(world, first_name=f"A{i}", last_name=f"Zed{i}", phone="")
     with django_assert_max_num_queries(len(small.captured_queries)):
         _content(client.get(reverse("clients:caseload_export")))
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Iterator[None]:
+    """These tests read the import's messages in English, the source language."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
