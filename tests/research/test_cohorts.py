@@ -8,6 +8,7 @@ Received care: C1 (attended R1, R2, R8). No care yet: C2 (pending, cancelled) an
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from tests.research.conftest import ResearchWorld
 from zorgbrug.research.cohorts import CAVEAT, MEASURES, cohort_comparison
@@ -34,5 +35,6 @@ def test_cohorts_follow_the_referrer_filter(rw: ResearchWorld) -> None:
 
 
 def test_caveat_says_it_is_not_randomised() -> None:
-    assert "not a randomised comparison" in str(CAVEAT)
+    with translation.override("en"):
+        assert "not a randomised comparison" in str(CAVEAT)
     assert {m.key for m in MEASURES} == {"active", "job_start", "training", "job_search"}
