@@ -22,12 +22,11 @@ def test_committed_docs_are_up_to_date() -> None:
 
 
 def test_every_indicator_and_planned_one_is_published() -> None:
-    with translation.override("en"):  # the document is published in English
-        text = indicators_markdown()
-        formulas = [str(indicator.formula) for indicator in INDICATORS]
-    for indicator, formula in zip(INDICATORS, formulas, strict=True):
-        assert f"`{indicator.key}`" in text
-        assert formula in text
+    text = indicators_markdown()
+    with translation.override("en"):  # the published definitions are the English source
+        for indicator in INDICATORS:
+            assert f"`{indicator.key}`" in text
+            assert str(indicator.formula) in text
     for planned in PLANNED:
         assert f"`{planned.key}`" in text
 

@@ -88,12 +88,12 @@ def test_public_page_needs_no_log_in_and_suppresses(rw: ResearchWorld) -> None:
 
 
 def test_public_figures_by_hand(rw: ResearchWorld) -> None:
-    with translation.override("en"):  # the labels below are the English source
-        figures = public_figures(rw.filters())
-        _check_figures(figures)
+    with translation.override("en"):
+        check_figures_by_hand(rw)
 
 
-def _check_figures(figures: Any) -> None:
+def check_figures_by_hand(rw: ResearchWorld) -> None:
+    figures = public_figures(rw.filters())
     reach = {str(f.label): f for f in figures.reach}
     assert reach["Clients screened"].count is None  # 4 screened: suppressed
     service = {str(f.label): f for f in figures.service}

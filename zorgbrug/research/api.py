@@ -205,9 +205,9 @@ class IndicatorsApi(APIView):
             if not form.is_valid():
                 raise exceptions.ValidationError(form.errors.get_json_data(escape_html=False))
         filters = form.to_filters()
-        ev = ind.Evaluation(filters)
-        results = ind.compute(filters, evaluation=ev)
-        cohorts = cohort_comparison(filters, evaluation=ev)
+        with ind.Evaluation(filters) as ev:
+            results = ind.compute(filters, evaluation=ev)
+            cohorts = cohort_comparison(filters, evaluation=ev)
         chosen = [n for n in networks if n.pk in filters.network_ids]
         body = {
             "start": filters.start,

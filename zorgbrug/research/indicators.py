@@ -35,12 +35,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
-    ExpressionWrapper,
     F,
+    Func,
     IntegerField,
     Min,
     OuterRef,
@@ -50,7 +52,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear, Least, TruncDate
+from django.db.models.functions import Least, TruncDate
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -63,6 +65,7 @@ from zorgbrug.care.models import (
     BookingStatus,
     CapacitySlot,
     CareRequest,
+    CareSite,
 )
 from zorgbrug.clients.models import (
     CareRecipient,
@@ -75,6 +78,7 @@ from zorgbrug.clients.models import (
     WouldAccept,
 )
 from zorgbrug.network.models import Organisation, Partner
+from zorgbrug.research.models import EvaluationClient, EvaluationRequest, EvaluationScreened
 from zorgbrug.research.sql import DaysBetween, MinutesBetween, percentiles
 
 # --- Vocabulary -----------------------------------------------------------------------
@@ -272,27 +276,178 @@ def _minutes(part: str) -> int:
 NOMINAL_MINUTES = {part: _minutes(part) for part in WINDOW_BY_PART}
 
 
+TEMPORARY_TABLES = (EvaluationScreened, EvaluationRequest, EvaluationClient)
+
+
 def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+class AgeInYears(Func):
+    """Whole years of age on a day (`on`, a date) for a birth date."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def __init__(self, on: Any, birth: Any, **extra: Any) -> None:
+        super().__init__(on, birth, **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(DATE_PART('year', AGE(%(expressions)s)) AS INTEGER)",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        on, on_params = compiler.compile(self.source_expressions[0])
+        birth, birth_params = compiler.compile(self.source_expressions[1])
+        sql = (
+            f"(CAST(strftime('%%Y', {on}) AS INTEGER) - CAST(strftime('%%Y', {birth}) AS INTEGER)"
+            f" - (strftime('%%m-%%d', {on}) < strftime('%%m-%%d', {birth})))"
+        )
+        return sql, (*on_params, *birth_params, *on_params, *birth_params)
+
+
 class Evaluation:
-    """One computation of indicators for one set of filters. The aggregate queries that
-    several indicators share run once and are kept here."""
+    """One computation of indicators for one set of filters.
+
+    Use it as a context manager: it runs in one transaction and, on first need, materialises
+    two temporary tables that every later query reads instead of the large ones —
+    the research clients (the consent rule, evaluated once) and one row per care request of
+    those clients with what its bookings add up to (one pass over the bookings). The
+    aggregates that several indicators share then run once and are kept here.
+    """
 
     def __init__(self, filters: Filters) -> None:
         self.filters = filters
         self._memo: dict[str, Any] = {}
+        self._atomic: Any = None
+        self._tables = False
+
+    def __enter__(self) -> Evaluation:
+        self._atomic = transaction.atomic()
+        self._atomic.__enter__()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # Just-in-time compilation costs seconds of LLVM work for aggregates that run
+                # in a fraction of that; hash aggregates over the requests need more than
+                # the default 4 MB to stay in memory. Both only for this transaction.
+                cursor.execute("SET LOCAL jit = off")
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            # On an error the transaction's rollback takes the tables away with it.
+            if self._tables and exc[0] is None:
+                with connection.cursor() as cursor:
+                    for model in TEMPORARY_TABLES:
+                        cursor.execute(f"DROP TABLE IF EXISTS {model._meta.db_table}")
+                self._tables = False
+        finally:
+            atomic, self._atomic = self._atomic, None
+            atomic.__exit__(*exc)
 
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
 
+    # The temporary tables --------------------------------------------------------------
+
+    def _materialise(self) -> None:
+        if self._tables:
+            return
+        if self._atomic is None:
+            raise RuntimeError("use an Evaluation as a context manager: with Evaluation(f) as ev")
+        f = self.filters
+        placed = Q(status__in=PLACED)
+        in_period = Q(date__gte=f.start, date__lte=f.end)
+        measured = MinutesBetween(F("arrived_at"), F("picked_up_at"))
+        minutes = Case(
+            When(Q(arrived_at__isnull=False, picked_up_at__gt=F("arrived_at")), then=measured),
+            When(day_part="am", then=Value(NOMINAL_MINUTES["am"])),
+            default=Value(NOMINAL_MINUTES["pm"]),
+            output_field=IntegerField(),
+        )
+        attended = Q(status=BookingStatus.ATTENDED)
+        # The join with the network's research requests below keeps the right rows; when
+        # other networks have care sites too, their bookings stay out of the pass early
+        # (a literal list of site ids: a hashed IN, cheaper than a join over every booking).
+        bookings = Booking.objects.all()
+        if CareSite.objects.exclude(network_id__in=f.network_ids).exists():
+            sites = list(
+                CareSite.objects.filter(network_id__in=f.network_ids).values_list("pk", flat=True)
+            )
+            # No site at all: an id no row has, since SQL cannot be compiled for IN ().
+            bookings = bookings.filter(care_site_id__in=sites or [0])
+        per_request = (
+            bookings.order_by()
+            .values("request_id")
+            .annotate(
+                b_first_placed=Min("date", filter=placed),
+                b_attended_ever=Count("pk", filter=attended),
+                b_due=Count("pk", filter=in_period & placed & Q(date__lte=f.as_of())),
+                b_attended=Count("pk", filter=in_period & attended),
+                b_no_show=Count(
+                    "pk", filter=in_period & Q(date__lte=f.as_of(), status=BookingStatus.NO_SHOW)
+                ),
+                b_cancelled_late=Count(
+                    "pk",
+                    filter=in_period & Q(date__lte=f.as_of(), status=BookingStatus.CANCELLED_LATE),
+                ),
+                b_minutes=Sum(minutes, filter=in_period & attended),
+            )
+        )
+        tz = timezone.get_current_timezone()
+        requests = (
+            CareRequest.objects.filter(
+                network_id__in=f.network_ids,
+                client_id__in=EvaluationClient.objects.values("client_id"),
+            )
+            .order_by()
+            .values("id", "client_id", "organisation_id")
+            .annotate(kind=F("activity__kind"), asked_on=TruncDate("created_at", tzinfo=tz))
+        )
+        clients = scoping.research_clients(f.network_ids).order_by().values(client_id=F("pk"))
+        with connection.cursor() as cursor:
+            for model in TEMPORARY_TABLES:
+                cursor.execute(f"DROP TABLE IF EXISTS {model._meta.db_table}")
+            sql, params = clients.query.sql_with_params()
+            cursor.execute(f"CREATE TEMPORARY TABLE research_eval_client AS {sql}", params)
+            self._tables = True
+            r_sql, r_params = requests.query.sql_with_params()
+            b_sql, b_params = per_request.query.sql_with_params()
+            # Both parts are the ORM's own SQL; every value travels as a parameter.
+            cursor.execute(
+                "CREATE TEMPORARY TABLE research_eval_request AS "  # noqa: S608
+                "SELECT r.id, r.client_id, r.organisation_id, r.kind, r.asked_on, "
+                "b.b_first_placed AS first_placed, "
+                "COALESCE(b.b_attended_ever, 0) AS attended_ever, "
+                "COALESCE(b.b_due, 0) AS due, "
+                "COALESCE(b.b_attended, 0) AS attended, "
+                "COALESCE(b.b_no_show, 0) AS no_show, "
+                "COALESCE(b.b_cancelled_late, 0) AS cancelled_late, "
+                "COALESCE(b.b_minutes, 0) AS minutes "
+                f"FROM ({r_sql}) r LEFT JOIN ({b_sql}) b ON b.request_id = r.id",
+                (*r_params, *b_params),
+            )
+            s_sql, s_params = self._first_screenings_query().query.sql_with_params()
+            cursor.execute(f"CREATE TEMPORARY TABLE research_eval_screened AS {s_sql}", s_params)
+            # The planner knows nothing of a fresh table until it is analysed: the client
+            # table is joined by its only column, the others by their client.
+            columns = "(client_id)" if connection.vendor == "postgresql" else ""
+            cursor.execute("ANALYZE research_eval_client")
+            cursor.execute(f"ANALYZE research_eval_request {columns}")
+            cursor.execute(f"ANALYZE research_eval_screened {columns}")
+
     # Populations ---------------------------------------------------------------------
 
     def research_client_ids(self) -> QuerySet[Any]:
-        return scoping.research_clients(self.filters.network_ids).values("pk")
+        self._materialise()
+        return EvaluationClient.objects.values("client_id")
 
     def _created_in_period(self, prefix: str = "") -> Q:
         f = self.filters
@@ -303,80 +458,98 @@ class Evaluation:
             }
         )
 
-    def first_screenings(self) -> QuerySet[Screening]:
-        """Each screened client once, by their first screening, taken in the period."""
+    def _first_screenings_query(self) -> QuerySet[Any]:
+        """The research clients' first screenings taken in the period, with what the reach
+        indicators ask of them (the source of the `research_eval_screened` table)."""
         f = self.filters
         earlier = Screening.objects.filter(client=OuterRef("client_id")).filter(
             Q(taken_on__lt=OuterRef("taken_on"))
             | Q(taken_on=OuterRef("taken_on"), pk__lt=OuterRef("pk"))
         )
-        qs = Screening.objects.filter(
-            client__in=self.research_client_ids(),
-            taken_on__gte=f.start,
-            taken_on__lte=f.end,
-        ).filter(~Exists(earlier))
-        if f.organisation_id is not None:
-            qs = qs.filter(client__intake_organisation_id=f.organisation_id)
+        recipients = CareRecipient.objects.filter(client=OuterRef("client_id"))
+        true, false = Value(True), Value(False)
+        stopped = Q(stopped_job=True) | Q(stopped_course=True) | Q(stopped_interview=True)
+        return (
+            Screening.objects.filter(
+                client_id__in=EvaluationClient.objects.values("client_id"),
+                taken_on__gte=f.start,
+                taken_on__lte=f.end,
+            )
+            .filter(~Exists(earlier))
+            .order_by()
+            .values("client_id")
+            .annotate(
+                screening_id=F("pk"),
+                intake_organisation_id=F("client__intake_organisation_id"),
+                care_duties=Exists(recipients),
+                care_main_barrier=Case(
+                    When(main_barrier=MainBarrier.CARE, then=true),
+                    default=false,
+                    output_field=BooleanField(),
+                ),
+                would_accept_yes=Case(
+                    When(would_accept=WouldAccept.YES, then=true),
+                    default=false,
+                    output_field=BooleanField(),
+                ),
+                held_back=Case(
+                    When(stopped, then=true), default=false, output_field=BooleanField()
+                ),
+            )
+        )
+
+    def first_screenings(self) -> QuerySet[EvaluationScreened]:
+        """Each screened client once, by their first screening, taken in the period."""
+        self._materialise()
+        qs = EvaluationScreened.objects.all()
+        if self.filters.organisation_id is not None:
+            qs = qs.filter(intake_organisation_id=self.filters.organisation_id)
         return qs
 
-    # Conditions used inside aggregates. They are Q(Exists(...)) rather than annotations:
-    # Django loses an annotated Exists when it wraps an aggregate in a subquery.
-
-    @staticmethod
-    def has_care_duties() -> Q:
-        """On screenings: the client has at least one care recipient."""
-        return Q(Exists(CareRecipient.objects.filter(client=OuterRef("client_id"))))
-
-    @staticmethod
-    def served() -> Q:
-        """On care requests: a place was given for at least one day-part."""
-        return Q(Exists(Booking.objects.filter(request=OuterRef("pk"), status__in=PLACED)))
-
-    @staticmethod
-    def received_care() -> Q:
-        """On screenings: the client attended at least one day-part of care, ever."""
-        return Q(
-            Exists(
-                Booking.objects.filter(
-                    request__client=OuterRef("client_id"), status=BookingStatus.ATTENDED
-                )
-            )
+    def received_care(self) -> Exists:
+        """On screened clients: the client attended at least one day-part of care, ever."""
+        self._materialise()
+        return Exists(
+            EvaluationRequest.objects.filter(client_id=OuterRef("client_id"), attended_ever__gt=0)
         )
 
     def participants(self) -> QuerySet[Client]:
         """ESF participants: clients who entered (were registered) in the period."""
         f = self.filters
-        qs = scoping.research_clients(f.network_ids).filter(self._created_in_period())
+        qs = Client.objects.filter(pk__in=self.research_client_ids()).filter(
+            self._created_in_period()
+        )
         if f.organisation_id is not None:
             qs = qs.filter(intake_organisation_id=f.organisation_id)
         return qs
 
-    def requests(self, *, by_kind: bool = True) -> QuerySet[CareRequest]:
-        """Care requests made in the period by the selected referrer, for the selected kind."""
+    def request_facts(self, *, by_kind: bool = True) -> QuerySet[EvaluationRequest]:
+        """The research clients' care requests (all of them, with their bookings summed)."""
+        self._materialise()
         f = self.filters
-        qs = CareRequest.objects.filter(
-            network_id__in=f.network_ids, client__in=self.research_client_ids()
-        ).filter(self._created_in_period())
+        qs = EvaluationRequest.objects.all()
         if f.organisation_id is not None:
             qs = qs.filter(organisation_id=f.organisation_id)
         if by_kind and f.activity_kind:
-            qs = qs.filter(activity__kind=f.activity_kind)
+            qs = qs.filter(kind=f.activity_kind)
         return qs
 
-    def bookings(self, *, by_kind: bool = True) -> QuerySet[Booking]:
-        """Bookings for care on a day in the period, of the selected requests."""
+    def requests(self, *, by_kind: bool = True) -> QuerySet[EvaluationRequest]:
+        """Care requests made in the period by the selected referrer, for the selected kind."""
         f = self.filters
-        qs = Booking.objects.filter(
+        return self.request_facts(by_kind=by_kind).filter(
+            asked_on__gte=f.start, asked_on__lte=f.end
+        )
+
+    def bookings(self, *, by_kind: bool = True) -> QuerySet[Booking]:
+        """Bookings for care on a day in the period, of the selected requests (for the time
+        series of the charts; the indicators read the request facts)."""
+        f = self.filters
+        return Booking.objects.filter(
             date__gte=f.start,
             date__lte=f.end,
-            request__network_id__in=f.network_ids,
-            request__client__in=self.research_client_ids(),
+            request_id__in=self.request_facts(by_kind=by_kind).values("id"),
         )
-        if f.organisation_id is not None:
-            qs = qs.filter(request__organisation_id=f.organisation_id)
-        if by_kind and f.activity_kind:
-            qs = qs.filter(request__activity__kind=f.activity_kind)
-        return qs
 
     # Shared aggregates ---------------------------------------------------------------
 
@@ -384,65 +557,62 @@ class Evaluation:
         def run() -> dict[str, int]:
             row = self.first_screenings().aggregate(
                 screened=Count("pk"),
-                with_care_duties=Count("pk", filter=self.has_care_duties()),
-                care_main_barrier=Count("pk", filter=Q(main_barrier=MainBarrier.CARE)),
-                would_accept=Count("pk", filter=Q(would_accept=WouldAccept.YES)),
-                held_back=Count(
-                    "pk",
-                    filter=Q(stopped_job=True) | Q(stopped_course=True) | Q(stopped_interview=True),
-                ),
+                with_care_duties=Count("pk", filter=Q(care_duties=True)),
+                care_main_barrier=Count("pk", filter=Q(care_main_barrier=True)),
+                would_accept=Count("pk", filter=Q(would_accept_yes=True)),
+                held_back=Count("pk", filter=Q(held_back=True)),
             )
             return {k: int(v or 0) for k, v in row.items()}
 
         return self.memo("reach", run)
 
-    def request_totals(self) -> dict[str, int]:
-        def run() -> dict[str, int]:
-            row = self.requests().aggregate(
-                requests=Count("pk"), served=Count("pk", filter=self.served())
-            )
-            return {k: int(v or 0) for k, v in row.items()}
+    def _by_kind_and_referrer(self, *, by_kind: bool = True) -> list[dict[str, Any]]:
+        """Requests made in the period, served or not, and care used in the period, per
+        (activity kind, organisation): the totals, the kind table and the referrer table's
+        request columns all add up from these rows (one query over the request facts)."""
+        if not self.filters.activity_kind:
+            by_kind = True  # the same rows either way
 
-        return self.memo("requests", run)
+        def run() -> list[dict[str, Any]]:
+            f = self.filters
+            made = Q(asked_on__gte=f.start, asked_on__lte=f.end)
+            rows: Iterable[dict[str, Any]] = (
+                self.request_facts(by_kind=by_kind)
+                .order_by()
+                .values("kind", "organisation_id")
+                .annotate(
+                    requests=Count("pk", filter=made),
+                    served=Count("pk", filter=made & Q(first_placed__isnull=False)),
+                    due=Sum("due"),
+                    attended=Sum("attended"),
+                    no_show=Sum("no_show"),
+                    cancelled_late=Sum("cancelled_late"),
+                    minutes=Sum("minutes"),
+                )  # type: ignore[assignment]
+            )
+            return list(rows)
+
+        return self.memo(f"kind_referrer:{by_kind}", run)
+
+    def _sum(self, field: str, *, key: str | None = None, value: Any = None) -> int:
+        rows = self._by_kind_and_referrer()
+        return sum(int(r[field] or 0) for r in rows if key is None or r[key] == value)
+
+    def request_totals(self) -> dict[str, int]:
+        return {"requests": self._sum("requests"), "served": self._sum("served")}
 
     def waits(self) -> dict[float, float | None]:
         def run() -> dict[float, float | None]:
-            tz = timezone.get_current_timezone()
-            waits = (
-                self.requests()
-                .annotate(
-                    first_care=Min("bookings__date", filter=Q(bookings__status__in=PLACED)),
-                    asked_on=TruncDate("created_at", tzinfo=tz),
-                )
-                .filter(first_care__isnull=False)
-            )
-            return percentiles(waits, DaysBetween(F("first_care"), F("asked_on")), (0.5, 0.9))
+            served = self.requests().filter(first_placed__isnull=False)
+            return percentiles(served, DaysBetween(F("first_placed"), F("asked_on")), (0.5, 0.9))
 
         return self.memo("waits", run)
 
     def booking_totals(self) -> dict[str, int]:
-        def run() -> dict[str, int]:
-            measured = MinutesBetween(F("arrived_at"), F("picked_up_at"))
-            minutes = Case(
-                When(
-                    Q(arrived_at__isnull=False, picked_up_at__gt=F("arrived_at")),
-                    then=measured,
-                ),
-                When(day_part="am", then=Value(NOMINAL_MINUTES["am"])),
-                default=Value(NOMINAL_MINUTES["pm"]),
-                output_field=IntegerField(),
-            )
-            due = Q(date__lte=self.filters.as_of(), status__in=PLACED)
-            row = self.bookings().aggregate(
-                due=Count("pk", filter=due),
-                attended=Count("pk", filter=Q(status=BookingStatus.ATTENDED)),
-                no_show=Count("pk", filter=due & Q(status=BookingStatus.NO_SHOW)),
-                cancelled_late=Count("pk", filter=due & Q(status=BookingStatus.CANCELLED_LATE)),
-                minutes=Sum(minutes, filter=Q(status=BookingStatus.ATTENDED)),
-            )
-            return {k: int(v or 0) for k, v in row.items()}
-
-        return self.memo("bookings", run)
+        return {
+            name: self._sum(name)
+            for name in ("due", "attended", "no_show", "cancelled_late", "minutes")
+        }
 
     def occupancy(self) -> dict[str, int]:
         def run() -> dict[str, int]:
@@ -464,19 +634,8 @@ class Evaluation:
 
         def run() -> dict[str, dict[str, int]]:
             tz = timezone.get_current_timezone()
-            entry = TruncDate("created_at", tzinfo=tz)
             qs = self.participants().annotate(
-                entry_year=ExtractYear(entry),
-                entry_md=ExtractMonth(entry) * 100 + ExtractDay(entry),
-                birth_md=ExtractMonth("birth_date") * 100 + ExtractDay("birth_date"),
-            )
-            qs = qs.annotate(
-                age=ExpressionWrapper(
-                    F("entry_year")
-                    - ExtractYear("birth_date")
-                    - Case(When(entry_md__lt=F("birth_md"), then=Value(1)), default=Value(0)),
-                    output_field=IntegerField(),
-                )
+                age=AgeInYears(TruncDate("created_at", tzinfo=tz), F("birth_date"))
             )
             aggregates = {c.key: Count("pk", filter=c.condition) for c in ESF_CATEGORIES}
             rows: Iterable[dict[str, Any]] = (
@@ -505,33 +664,51 @@ class Evaluation:
             Organisation.objects.filter(pk__in=ids).order_by("name", "pk").values_list("pk", "name")
         )
 
+    def people_by_referrer(self) -> dict[tuple[int, bool], dict[str, int]]:
+        """Screened clients with care duties per (intake organisation, received care), with
+        the cohort measures counted: the referrer table and the cohort comparison add up
+        from these rows (one query)."""
+
+        def run() -> dict[tuple[int, bool], dict[str, int]]:
+            from zorgbrug.research.cohorts import MEASURES
+
+            measures = {m.key: Count("pk", filter=m.condition()) for m in MEASURES}
+            out: dict[tuple[int, bool], dict[str, int]] = {}
+            rows = (
+                self.first_screenings()
+                .filter(care_duties=True)
+                .annotate(received=self.received_care())
+                .order_by()
+                .values("intake_organisation_id", "received")
+                .annotate(n=Count("pk"), **measures)
+            )
+            for row in rows:
+                values: dict[str, Any] = dict(row)
+                key = (int(values.pop("intake_organisation_id")), bool(values.pop("received")))
+                out[key] = {k: int(v or 0) for k, v in values.items()}
+            return out
+
+        return self.memo("people_by_referrer", run)
+
     def by_referrer(self) -> Table:
         def run() -> Table:
-            people: dict[int, Any] = {
-                r["client__intake_organisation_id"]: r
-                for r in self.first_screenings()
-                .filter(self.has_care_duties())
-                .order_by()
-                .values("client__intake_organisation_id")
-                .annotate(n=Count("pk"), received_care=Count("pk", filter=self.received_care()))
-            }
-            asked: dict[int, Any] = {
-                r["organisation_id"]: r
-                for r in self.requests()
-                .order_by()
-                .values("organisation_id")
-                .annotate(n=Count("pk"), served_n=Count("pk", filter=self.served()))
-            }
+            people = self.people_by_referrer()
+            asked: dict[int, list[int]] = {}
+            # The referrer table answers to period, network and referrer, not to the kind.
+            for r in self._by_kind_and_referrer(by_kind=False):
+                totals = asked.setdefault(int(r["organisation_id"]), [0, 0])
+                totals[0] += int(r["requests"] or 0)
+                totals[1] += int(r["served"] or 0)
             known = dict(self.referrer_rows())
-            extra = (set(people) | set(asked)) - set(known)
+            seen = {org for org, _received in people} | {o for o, t in asked.items() if t[0]}
+            extra = seen - set(known)
             if extra:  # an intake organisation that is no longer a referring partner
                 known.update(Organisation.objects.filter(pk__in=extra).values_list("pk", "name"))
             rows = []
             for org_id, name in sorted(known.items(), key=lambda item: (item[1], item[0])):
-                p: dict[str, Any] = people.get(org_id, {})
-                a: dict[str, Any] = asked.get(org_id, {})
-                n, got = int(p.get("n", 0)), int(p.get("received_care", 0))
-                req, served = int(a.get("n", 0)), int(a.get("served_n", 0))
+                got = people.get((org_id, True), {}).get("n", 0)
+                n = got + people.get((org_id, False), {}).get("n", 0)
+                req, served = asked.get(org_id, [0, 0])
                 rows.append(
                     Row(
                         key=str(org_id),
@@ -545,33 +722,16 @@ class Evaluation:
 
     def by_kind(self) -> Table:
         def run() -> Table:
-            asked: dict[str, Any] = {
-                r["activity__kind"]: r
-                for r in self.requests()
-                .order_by()
-                .values("activity__kind")
-                .annotate(n=Count("pk"), served_n=Count("pk", filter=self.served()))
-            }
-            used = dict(
-                self.bookings()
-                .filter(status=BookingStatus.ATTENDED)
-                .order_by()
-                .values_list("request__activity__kind")
-                .annotate(n=Count("pk"))
-            )
             kinds = [(k, label) for k, label in ActivityKind.choices]
             if self.filters.activity_kind:
                 kinds = [(k, label) for k, label in kinds if k == self.filters.activity_kind]
             rows = []
             for kind, label in kinds:
-                a: dict[str, Any] = asked.get(kind, {})
-                req, served = int(a.get("n", 0)), int(a.get("served_n", 0))
+                req = self._sum("requests", key="kind", value=kind)
+                served = self._sum("served", key="kind", value=kind)
+                used = self._sum("attended", key="kind", value=kind)
                 rows.append(
-                    Row(
-                        key=kind,
-                        label=str(label),
-                        values=(req, served, _ratio(served, req), int(used.get(kind, 0))),
-                    )
+                    Row(key=kind, label=str(label), values=(req, served, _ratio(served, req), used))
                 )
             return Table(columns=KIND_COLUMNS, rows=tuple(rows))
 
@@ -1050,14 +1210,22 @@ PLANNED: tuple[Planned, ...] = (
 def compute(
     filters: Filters, keys: Iterable[str] | None = None, *, evaluation: Evaluation | None = None
 ) -> list[Result]:
-    """The indicators (all, or those named), computed for the filters."""
-    ev = evaluation or Evaluation(filters)
+    """The indicators (all, or those named), computed for the filters. Pass an open
+    `evaluation` to share it with other reads (the dashboard does)."""
+    if evaluation is None:
+        with Evaluation(filters) as ev:
+            return compute(filters, keys, evaluation=ev)
     chosen = INDICATORS if keys is None else tuple(BY_KEY[k] for k in keys)
     return [
-        Result(indicator=i, value=i.compute(ev), not_applicable=tuple(i.not_applicable(filters)))
+        Result(
+            indicator=i,
+            value=i.compute(evaluation),
+            not_applicable=tuple(i.not_applicable(filters)),
+        )
         for i in chosen
     ]
 
 
 def compute_one(filters: Filters, key: str) -> IndicatorValue:
-    return BY_KEY[key].compute(Evaluation(filters))
+    with Evaluation(filters) as ev:
+        return BY_KEY[key].compute(ev)

@@ -125,3 +125,65 @@ class ResearchExport(models.Model):
             and self.deleted_at is None
             and self.expires_at > timezone.now()
         )
+
+
+# --- Per-evaluation temporary tables ------------------------------------------------------
+# Not tables of the database schema: `indicators.Evaluation` creates them as TEMPORARY tables
+# inside its own transaction (visible to that connection only) and drops them at the end.
+# The models let the ORM aggregate over them.
+
+
+class EvaluationClient(models.Model):
+    """The clients whose current consent allows research use, for one evaluation."""
+
+    client_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        managed = False
+        db_table = "research_eval_client"
+
+    def __str__(self) -> str:
+        return str(self.client_id)
+
+
+class EvaluationRequest(models.Model):
+    """One row per care request of a research client: what its bookings add up to."""
+
+    id = models.BigIntegerField(primary_key=True)
+    client_id = models.BigIntegerField()
+    organisation_id = models.BigIntegerField()
+    kind = models.CharField(max_length=20)
+    asked_on = models.DateField()
+    first_placed = models.DateField(null=True)  # first day a place was given, ever
+    attended_ever = models.IntegerField()  # attended day-parts, ever
+    due = models.IntegerField()  # in the period, up to today, with a place
+    attended = models.IntegerField()  # in the period
+    no_show = models.IntegerField()
+    cancelled_late = models.IntegerField()
+    minutes = models.IntegerField()  # of care attended in the period
+
+    class Meta:
+        managed = False
+        db_table = "research_eval_request"
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+
+class EvaluationScreened(models.Model):
+    """Each research client screened in the period once, at their first screening."""
+
+    client_id = models.BigIntegerField(primary_key=True)
+    screening_id = models.BigIntegerField()
+    intake_organisation_id = models.BigIntegerField()
+    care_duties = models.BooleanField()
+    care_main_barrier = models.BooleanField()
+    would_accept_yes = models.BooleanField()
+    held_back = models.BooleanField()
+
+    class Meta:
+        managed = False
+        db_table = "research_eval_screened"
+
+    def __str__(self) -> str:
+        return str(self.client_id)

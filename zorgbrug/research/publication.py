@@ -100,7 +100,11 @@ def _share(part: int | None, whole: int | None) -> float | None:
 
 def public_figures(filters: ind.Filters) -> PublicFigures:
     """The suppressed public figures of the networks in `filters` for its period."""
-    ev = ind.Evaluation(filters)
+    with ind.Evaluation(filters) as ev:
+        return _figures(filters, ev)
+
+
+def _figures(filters: ind.Filters, ev: ind.Evaluation) -> PublicFigures:
     sys = _System()
 
     # Reach: screened clients and four splits of them.

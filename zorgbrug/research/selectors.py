@@ -73,13 +73,12 @@ class Dashboard:
 def period_series(ev: ind.Evaluation) -> tuple[list[str], list[int], list[int]]:
     """Care requests made and day-parts of care used per month (per year beyond three)."""
     f = ev.filters
-    tz = timezone.get_current_timezone()
     yearly = (f.end.year - f.start.year) * 12 + f.end.month - f.start.month >= 36
     trunc_req = TruncYear if yearly else TruncMonth
     asked = {
         _as_date(r["period"]): r["n"]
         for r in ev.requests()
-        .annotate(period=trunc_req("created_at", tzinfo=tz))
+        .annotate(period=trunc_req("asked_on"))
         .order_by()
         .values("period")
         .annotate(n=Count("pk"))
@@ -113,8 +112,10 @@ def _as_date(value: Any) -> dt.date:
 
 
 def dashboard(*, filters: ind.Filters, with_charts: bool = True) -> Dashboard:
-    ev = ind.Evaluation(filters)
-    results = ind.compute(filters, evaluation=ev)
+    with ind.Evaluation(filters) as ev:
+        results = ind.compute(filters, evaluation=ev)
+        cohorts = cohort_comparison(filters, evaluation=ev)
+        series = period_series(ev) if with_charts else None
     board = Dashboard(filters=filters)
     by_key = {r.indicator.key: r for r in results}
     for group in (ind.Group.REACH, ind.Group.SERVICE):
@@ -125,13 +126,17 @@ def dashboard(*, filters: ind.Filters, with_charts: bool = True) -> Dashboard:
     board.by_kind = by_key["uptake.by_activity_kind"]
     board.esf = [r for r in results if r.indicator.group == ind.Group.ESF]
     board.esf_columns = (*Gender.choices, ("total", _("Total")))
-    board.cohorts = cohort_comparison(filters, evaluation=ev)
-    if with_charts:
-        board.charts = _charts(ev, by_key)
+    board.cohorts = cohorts
+    if series is not None:  # drawn after the evaluation's transaction has ended
+        board.charts = _charts(ev, by_key, series)
     return board
 
 
-def _charts(ev: ind.Evaluation, by_key: dict[str, ind.Result]) -> list[ChartBlock]:
+def _charts(
+    ev: ind.Evaluation,
+    by_key: dict[str, ind.Result],
+    series: tuple[list[str], list[int], list[int]],
+) -> list[ChartBlock]:
     from zorgbrug.research import charts  # matplotlib loads only for pages with charts
 
     blocks = []
@@ -156,7 +161,7 @@ def _charts(ev: ind.Evaluation, by_key: dict[str, ind.Result]) -> list[ChartBloc
             rows=reach_rows,
         )
     )
-    labels, requests, day_parts = period_series(ev)
+    labels, requests, day_parts = series
     blocks.append(
         ChartBlock(
             key="period",
