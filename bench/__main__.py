@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
 import sys
 from pathlib import Path
@@ -32,6 +33,9 @@ def main(argv: list[str]) -> int:
     for module_name in names:
         module = importlib.import_module(f"bench.{module_name}")
         params = dict(module.PARAMS)
+        # BENCH_PARAMS='{"workers": 8}' overrides parameters for an experiment; the result
+        # file records the parameters used.
+        params.update(json.loads(os.environ.get("BENCH_PARAMS") or "{}"))
         if getattr(module, "NEEDS_DATABASE", True):
             with scratch_database() as vendor:
                 params["database"] = vendor
