@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "zorgbrug.training",
     "zorgbrug.pathways",
     "zorgbrug.covenant",
+    "zorgbrug.allocation",
     "zorgbrug.jobs",
     "zorgbrug.demo",
     # Research reads every domain above it, so it comes last.

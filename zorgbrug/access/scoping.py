@@ -548,3 +548,23 @@ def parent_tariffs(user: Any) -> QuerySet[Any]:
     from zorgbrug.covenant.models import ParentTariff
 
     return ParentTariff.objects.filter(client__in=clients(user).values("pk"))
+
+
+# --- Allocation of scarce places (issue 8) --------------------------------------------
+# An allocation run reads every pending request of a network (personal data of clients
+# whom the coordinator's organisation may not follow) and books through the booking
+# service on the network's behalf: only the coordinators of the network start, read and
+# accept its runs. Referrers, providers, researchers and other networks see none of them.
+
+
+def allocation_runs(user: Any) -> QuerySet[Any]:
+    from zorgbrug.allocation.models import AllocationRun
+
+    actor = actor_for(user)
+    if not actor.coordinated_network_ids:
+        return AllocationRun.objects.none()
+    return AllocationRun.objects.filter(network_id__in=actor.coordinated_network_ids)
+
+
+def can_allocate(user: Any, network: Network) -> bool:
+    return actor_for(user).coordinates(network.pk)

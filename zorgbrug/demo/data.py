@@ -536,6 +536,60 @@ def _screening(**fields: Any) -> dict[str, Any]:
     return base
 
 
+# Requests waiting for the coordinator's allocation run (issue 8): care asked for the
+# afternoon of the Wednesday after the demo day ("next", 2), not booked by the loader
+# ("pending"). Eight babies want that afternoon within reach of Eeklo, where at most six
+# baby places are free then (one at 't Kriebeltje, two or three at De Speelboom Maldegem,
+# one at Onthaalouder Yılmaz, one with the sick-child service; De Smet is closed): courses
+# asked early compete with a job start and job interviews asked later, so a run serves some
+# and explains to the others why not.
+def _pending(kind: str, title: str, where: tuple[str, str], children: list[str]) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "title": title,
+        "where": where,
+        "when": ("next", 2),
+        "hours": ("13:00", "16:00"),
+        "children": children,
+        "site": "",
+        "pending": True,
+    }
+
+
+def _waiting_family(
+    first_name: str,
+    last_name: str,
+    birth: dt.date,
+    counter: int,
+    street: str,
+    postcode: str,
+    languages: list[str],
+    children: list[tuple[str, int]],
+    activity: dict[str, Any],
+) -> dict[str, Any]:
+    """A family registered by VDAB Eeklo with one pending request."""
+    return {
+        "network": "noord-meetjesland",
+        "intake": VDAB,
+        "follow": [],
+        "client": _client(
+            first_name=first_name,
+            last_name=last_name,
+            birth_date=birth,
+            insz=insz(birth, counter),
+            phone=f"0470 55 {counter % 100:02d} {counter % 100:02d}",
+            street=street,
+            postcode=postcode,
+            languages=languages,
+            children_in_household=len(children),
+        ),
+        "children": [{"first_name": name, "age_months": months} for name, months in children],
+        "screening": _screening(stopped_interview=True),
+        "needs": [(name, "none", "0010000", 4) for name, _months in children],
+        "activities": [activity],
+    }
+
+
 FAMILIES: list[dict[str, Any]] = [
     {
         "network": "noord-meetjesland",
@@ -582,6 +636,7 @@ FAMILIES: list[dict[str, Any]] = [
                 "children": ["Lina"],
                 "site": "'t Kriebeltje",
             },
+            _pending("course", "Infonamiddag opleiding kinderbegeleider", WERKWIJZER, ["Lina"]),
         ],
     },
     {
@@ -710,6 +765,7 @@ FAMILIES: list[dict[str, Any]] = [
                 "site": "Onthaalouder Yılmaz",
                 "language": "tr",
             },
+            _pending("orientation", "Kennismaking met het taalcafé", WERKWINKEL, ["Elif"]),
         ],
     },
     {
@@ -847,4 +903,79 @@ FAMILIES: list[dict[str, Any]] = [
             },
         ],
     },
+    _waiting_family(
+        "Hanne",
+        "Verstraete",
+        dt.date(1995, 3, 8),
+        121,
+        "Zandvleuvestraat 3",
+        "9900",
+        ["nl"],
+        [("Lotte", 8)],
+        _pending("course", "Opleiding kinderbegeleider: kennismaking", WERKWIJZER, ["Lotte"]),
+    ),
+    _waiting_family(
+        "Samira",
+        "Bouzid",
+        dt.date(1992, 10, 21),
+        122,
+        "Boelare 40",
+        "9900",
+        ["ar", "nl", "fr"],
+        [("Adam", 11), ("Nour", 11)],
+        _pending(
+            "job_interview",
+            "Sollicitatiegesprek onderhoudsmedewerker",
+            ("Stad Eeklo, Markt 34", "9900"),
+            ["Adam", "Nour"],
+        ),
+    ),
+    _waiting_family(
+        "Tamara",
+        "Pieters",
+        dt.date(1997, 5, 30),
+        123,
+        "Noordstraat 17",
+        "9990",
+        ["nl"],
+        [("Finn", 15)],
+        _pending(
+            "job_start",
+            "Eerste werkdag als kassamedewerker",
+            ("Supermarkt Maldegem, Markt 5", "9990"),
+            ["Finn"],
+        ),
+    ),
+    _waiting_family(
+        "Grace",
+        "Mensah",
+        dt.date(1989, 12, 2),
+        124,
+        "Kaaistraat 9",
+        "9900",
+        ["en", "nl"],
+        [("Kofi", 20)],
+        _pending(
+            "work_trial",
+            "Werkproef als schoonmaakster",
+            ("Schoonmaakbedrijf Meetjesland, Industrielaan 20", "9900"),
+            ["Kofi"],
+        ),
+    ),
+    _waiting_family(
+        "Rachida",
+        "Ouali",
+        dt.date(1994, 1, 12),
+        125,
+        "Tieltsesteenweg 55",
+        "9900",
+        ["ar", "nl"],
+        [("Yasmine", 6)],
+        _pending(
+            "job_interview",
+            "Sollicitatiegesprek in het woonzorgcentrum",
+            ("Woonzorgcentrum Eeklo, Kerkstraat 60", "9900"),
+            ["Yasmine"],
+        ),
+    ),
 ]

@@ -514,7 +514,8 @@ def _book_activity(
 ) -> str:
     """Create the activity, ask care and book the proposal at the spec's site.
 
-    Returns what happened: "exists", "skipped", "booked", "waitlisted".
+    Returns what happened: "exists", "skipped", "booked", "waitlisted", or "pending" for
+    a spec marked so: asked, left for the coordinator's allocation run.
     """
     first, last = _activity_dates(spec, day)
     key = {"client": client, "title": spec["title"]}
@@ -560,6 +561,8 @@ def _book_activity(
         preference=spec.get("preference", "home"),
         language=spec.get("language", ""),
     )
+    if spec.get("pending"):
+        return "pending"
     proposal = care_selectors.options_for_request(request)
     wanted = [o for o in proposal.options if [s.site.name for s in o.sites] == [spec["site"]]]
     options = wanted or proposal.options
@@ -583,7 +586,13 @@ def load_families(
     evening_before = dt.datetime.combine(
         day - dt.timedelta(days=1), dt.time(18), tzinfo=timezone.get_current_timezone()
     )
-    outcome: dict[str, int] = {"booked": 0, "waitlisted": 0, "skipped": 0, "exists": 0}
+    outcome: dict[str, int] = {
+        "booked": 0,
+        "waitlisted": 0,
+        "pending": 0,
+        "skipped": 0,
+        "exists": 0,
+    }
     clients = 0
     with _as_of(min(timezone.now(), evening_before)):
         for spec in data.FAMILIES:
@@ -601,4 +610,5 @@ def load_families(
         "clients": clients,
         "activities_booked": outcome["booked"],
         "activities_waitlisted": outcome["waitlisted"],
+        "activities_pending": outcome["pending"],
     }

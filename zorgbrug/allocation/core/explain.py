@@ -72,7 +72,8 @@ def static_reason(problem: Problem, rd: RequestData) -> Reason:
     for t, b, n in rd.need:
         free = problem.cap[cands, t, b]
         # With splits by child, two sites may share the siblings of one band.
-        reachable = int(free.max()) if not weights.allow_split else int(np.sort(free)[-2:].sum())
+        by_child = weights.allow_split and weights.split_by_child
+        reachable = int(np.sort(free)[-2:].sum()) if by_child else int(free.max())
         if reachable < n:
             return _reason(
                 ReasonCode.NO_FREE_PLACE,

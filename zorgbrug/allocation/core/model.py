@@ -176,6 +176,10 @@ class Weights:
     - `allow_split`: whether a request may be split over two sites at all. Splits are
       considered only for requests that no single site within reach can take whole on the
       published capacity: a split burdens the parent and is the last resort.
+    - `split_by_child`: whether a split may put siblings at two sites on the same day-part
+      (otherwise only splits by day, with all children together each day). The booking
+      service books one site per day-part for all children of a request, so the product
+      switches this off.
     """
 
     priorities: Mapping[Priority, PriorityWeight] = field(
@@ -187,6 +191,7 @@ class Weights:
     split_penalty: float = 5.0
     switch_penalty: float = 2.0
     allow_split: bool = True
+    split_by_child: bool = True
 
     @classmethod
     def from_points(

@@ -440,7 +440,7 @@ def _split_options(
                 found.append((-value, layout, "days"))
 
     # By child: some siblings at one site, the others at another, every day.
-    if n_children > 1:
+    if n_children > 1 and weights.split_by_child:
         for mask in range(1, 2 ** (n_children - 1)):
             group = [i for i in range(n_children) if (mask >> i) & 1 == 0]  # child 0 in it
             other = [i for i in range(n_children) if (mask >> i) & 1]
