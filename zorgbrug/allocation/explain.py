@@ -9,12 +9,14 @@ translated sentence with named placeholders, so translators can reorder it.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from zorgbrug.allocation import selectors
 from zorgbrug.allocation.core import ReasonCode
+from zorgbrug.allocation.models import AllocationDecision
 from zorgbrug.care.models import Weekday
 
 
@@ -59,7 +61,7 @@ def _km(value: Any) -> str:
 def _when(p: dict[str, Any]) -> dict[str, str]:
     weekday = int(p.get("weekday", dt.date.fromisoformat(str(p["date"])).weekday()))
     return {
-        "weekday": str(Weekday(weekday).label).lower(),
+        "weekday": str(Weekday(weekday).label),
         "part": part_label(str(p.get("part", ""))),
         "date": _date(p["date"]),
     }
@@ -162,3 +164,77 @@ def reason_text(code: str, params: dict[str, Any]) -> str:
             % values
         )
     return _("No place could be found.")
+
+
+# --- The review's rows ----------------------------------------------------------------
+
+
+@dataclass
+class PlanPart:
+    site: str
+    days: list[str]
+
+
+@dataclass
+class ReviewRow:
+    decision: AllocationDecision
+    family: str  # the parent's first name and initial: enough to recognise, no more
+    children: list[str]
+    organisation: str
+    activity: str
+    priority: str
+    plan: list[PlanPart]
+    reason: str
+    status_now: str  # the request's status label when it changed since the run, else ""
+    outcome: str
+
+
+def slot_label(day: dt.date, part: str) -> str:
+    return _("%(weekday)s %(date)s, %(part)s") % {
+        "weekday": str(Weekday(day.weekday()).label),
+        "date": day.strftime("%d/%m/%Y"),
+        "part": part_label(part),
+    }
+
+
+def plan_parts(plan: list[dict[str, Any]], site_names: dict[int, str]) -> list[PlanPart]:
+    """The plan per site: which day-parts the children go where."""
+    by_site: dict[int, set[tuple[str, str]]] = {}
+    for p in plan:
+        by_site.setdefault(int(p["site"]), set()).add((p["date"], p["part"]))
+    out = []
+    for site, slots in sorted(by_site.items(), key=lambda kv: min(kv[1])):
+        days = [
+            slot_label(dt.date.fromisoformat(day), part)
+            for day, part in sorted(slots, key=lambda s: (s[0], s[1] != "am"))
+        ]
+        out.append(PlanPart(site=site_names.get(site, "?"), days=days))
+    return out
+
+
+def review_rows(
+    decisions: list[AllocationDecision],
+    children: dict[int, list[str]],
+    site_names: dict[int, str],
+) -> list[ReviewRow]:
+    pending = {str(s) for s in selectors.PENDING_STATUSES}
+    rows = []
+    for d in decisions:
+        request = d.care_request
+        client = request.client
+        changed = request.status not in pending and not d.outcome
+        rows.append(
+            ReviewRow(
+                decision=d,
+                family=f"{client.first_name} {client.last_name[:1]}.",
+                children=children.get(d.care_request_id, []),
+                organisation=request.organisation.name,
+                activity=request.activity.title,
+                priority=priority_name(d.priority),
+                plan=plan_parts(d.plan, site_names),
+                reason="" if d.served else reason_text(d.reason_code, d.reason_params),
+                status_now=str(request.get_status_display()) if changed else "",
+                outcome=str(d.get_outcome_display()) if d.outcome else "",
+            )
+        )
+    return rows

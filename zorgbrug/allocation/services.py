@@ -323,6 +323,10 @@ def _changed_message(status: str) -> str:
     }
 
 
+def accept_choice_message() -> str:
+    return _("Send either “all”: true or the list of “requests” to book.")
+
+
 def allocation_accept(
     *, actor: Any, run: AllocationRun, request_ids: list[int] | None = None
 ) -> AcceptReport:
