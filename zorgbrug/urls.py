@@ -12,6 +12,7 @@ urlpatterns = [
     path("feeds/", include("zorgbrug.care.urls_feeds")),
     path("care/", include("zorgbrug.care.urls")),
     path("covenant/", include("zorgbrug.covenant.urls")),
+    path("allocation/", include("zorgbrug.allocation.urls")),
     path("training/", include("zorgbrug.training.urls")),
     path("pathways/", include("zorgbrug.pathways.urls")),
     path("jobs/", include("zorgbrug.jobs.urls")),

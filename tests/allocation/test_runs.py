@@ -67,7 +67,8 @@ def test_a_run_serves_the_covenant_priorities_and_explains_the_rest(
     assert babies <= 5
     assert run.served_count == len(served) and run.fcfs_served_count >= 1
     assert run.priority_value is not None and run.fcfs_priority_value is not None
-    assert run.priority_value > run.fcfs_priority_value and run.value_gain > 0
+    assert run.priority_value > run.fcfs_priority_value
+    assert run.value_gain is not None and run.value_gain > 0
     assert run.solve_status == "optimal" and run.gap is not None and run.gap <= 0.001
     assert run.objective is not None and run.bound is not None
     assert run.objective <= run.bound + 1e-6

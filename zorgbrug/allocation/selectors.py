@@ -357,7 +357,7 @@ def allocation_instance(
         )
     located = {int(s.id) for s in sites}
     band_ids = {b.pk for b in bands}
-    places = {
+    cells = {
         (str(site), Slot(date, PARTS[part]), str(band)): n
         for (site, date, part, band), n in free.items()
         if site in located and band in band_ids
@@ -368,10 +368,10 @@ def allocation_instance(
         anchor = Slot(dates[0], CorePart.MORNING)
         for site in located:
             for band in site_bands[site] & band_ids:
-                places.setdefault((str(site), anchor, str(band)), 0)
+                cells.setdefault((str(site), anchor, str(band)), 0)
     core_places = tuple(
         Places(site_id=k[0], slot=k[1], band=k[2], free=v)
-        for k, v in sorted(places.items(), key=lambda kv: (kv[0][0], kv[0][1].sort_key(), kv[0][2]))
+        for k, v in sorted(cells.items(), key=lambda kv: (kv[0][0], kv[0][1].sort_key(), kv[0][2]))
     )
     instance = Instance(
         requests=tuple(core_requests),

@@ -368,6 +368,7 @@ def allocation_accept(
     report = AcceptReport()
     for decision in todo:
         status, print_now = current.get(decision.care_request_id, ("", ""))
+        outcome: str
         with transaction.atomic():
             if status not in selectors.PENDING_STATUSES:
                 outcome, message = Outcome.REQUEST_CHANGED, _changed_message(status)

@@ -105,6 +105,7 @@ urlpatterns = [
     path("training/", include("zorgbrug.training.api_urls")),
     path("pathways/", include("zorgbrug.pathways.api_urls")),
     path("", include("zorgbrug.covenant.api_urls")),
+    path("allocation-runs/", include("zorgbrug.allocation.api_urls")),
     path("research/", include("zorgbrug.research.api_urls")),
     path("", include(router.urls)),
 ]

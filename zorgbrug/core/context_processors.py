@@ -38,6 +38,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             )
         if actor.coordinated_network_ids:
             items.append(
+                {"label": _("Allocation"), "url": reverse("allocation:index"), "key": "allocation"}
+            )
+        if actor.coordinated_network_ids:
+            items.append(
                 {"label": _("Covenant"), "url": reverse("covenant:index"), "key": "covenant"}
             )
         elif actor.organisation_ids_with(*scoping.STATEMENT_ROLES):
