@@ -6,6 +6,7 @@ another organisation. Every URL below is tried by every actor of the `world` fix
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -205,3 +206,45 @@ def test_admin_only_for_superusers(world: World) -> None:
     world.coordinator.save()
     response = world.client_for(world.coordinator).get("/admin/")
     assert response.status_code == 302
+
+
+# --- The hand-written form of the client scope ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "actor_name",
+    ["coordinator", "referrer", "other_referrer", "far_referrer", "provider", "researcher"],
+)
+def test_clients_sql_says_exactly_what_clients_says(world: World, actor_name: str) -> None:
+    """The booking path reads the client scope as SQL (`clients_sql`); for every actor it
+    must select exactly the clients `clients()` selects — including a client who stopped
+    being followed and one followed only by another organisation."""
+    from django.db import connection
+
+    from tests.clients.conftest import register
+    from zorgbrug.clients.models import Client as ClientRecord
+    from zorgbrug.clients.models import FollowingOrganisation
+
+    mine = register(world, last_name="Mine")
+    theirs = register(
+        world,
+        actor=world.other_referrer,
+        organisation=world.other_org,
+        last_name="Theirs",
+    )
+    gone = register(world, last_name="Gone")
+    FollowingOrganisation.objects.filter(client=gone).update(
+        until=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    )
+    assert ClientRecord.objects.count() == 3
+    user = getattr(world, actor_name)
+    condition, params = scoping.clients_sql(user, "c.id")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT c.id FROM clients_client c WHERE {condition}", params)  # noqa: S608
+        by_sql = {row[0] for row in cursor.fetchall()}
+    by_orm = set(scoping.clients(user).values_list("pk", flat=True))
+    assert by_sql == by_orm
+    if actor_name == "referrer":
+        assert by_orm == {mine.pk}
+    if actor_name == "other_referrer":
+        assert by_orm == {theirs.pk}

@@ -812,3 +812,25 @@ def test_the_schema_documents_the_booking_api(client: Any) -> None:
         "/api/v1/calendar-feeds/",
     ):
         assert path in schema["paths"], path
+
+
+@pytest.mark.parametrize("with_key", [False, True])
+def test_a_child_already_booked_at_that_time_is_a_conflict_that_books_nothing(
+    care: CareWorld, referrer_api: APIClient, with_key: bool
+) -> None:
+    """Two requests for the same child on the same morning: the second booking hits the
+    database's one-booking-per-child-and-day-part rule. All of it rolls back — counters,
+    request status and (with a key) the claim, so that nothing half-done is remembered."""
+    day = care.monday.isoformat()
+    lina = list(care.family.care_recipients.filter(first_name="Lina").values_list("pk", flat=True))
+    first = ask_over_api(care, referrer_api, lina, first_date=day, last_date=day, recurrence="")
+    second = ask_over_api(care, referrer_api, lina, first_date=day, last_date=day, recurrence="")
+    ok(book(referrer_api, first["id"], first_option(referrer_api, first["id"])["key"]), 201)
+    booked = dict(CapacitySlot.objects.values_list("pk", "booked"))
+    key = first_option(referrer_api, second["id"])["key"]
+    answer = book(referrer_api, second["id"], key, "k-conflict" if with_key else None)
+    assert answer.status_code == 409 and answer.json()["code"] == "conflict"
+    assert dict(CapacitySlot.objects.values_list("pk", "booked")) == booked
+    assert not Booking.objects.filter(request_id=second["id"]).exists()
+    assert CareRequest.objects.get(pk=second["id"]).status == "open"
+    assert not IdempotencyRecord.objects.filter(key="k-conflict").exists()

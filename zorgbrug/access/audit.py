@@ -10,6 +10,7 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse
 
 from zorgbrug.access.models import AuditEvent
+from zorgbrug.core.db import insert
 
 _request_ctx: contextvars.ContextVar[tuple[str | None, str] | None] = contextvars.ContextVar(
     "zorgbrug_audit_request", default=None
@@ -62,7 +63,7 @@ def record(
         object_id = object_id or str(obj.pk)
         object_label = object_label or str(obj)[:200]
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor if authenticated else None,
         actor_label=(getattr(actor, "email", "") if authenticated else "anonymous"),
         action=action,
@@ -75,3 +76,6 @@ def record(
         path=ctx[1] if ctx else "",
         detail=detail or {},
     )
+    # A plain INSERT: audit rows are written on every change, booking included.
+    insert([event])
+    return event

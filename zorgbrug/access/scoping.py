@@ -212,6 +212,32 @@ def clients(user: Any) -> QuerySet[Client]:
     return Client.objects.filter(Exists(follows))
 
 
+def clients_sql(user: Any, client_column: str) -> tuple[str, list[Any]]:
+    """`clients(user)` as an SQL condition on `client_column`, for the hand-written queries
+    of hot paths (booking). It must say exactly what `clients()` says; a test compares
+    them. `client_column` is code, never user input."""
+    from zorgbrug.clients.models import FollowingOrganisation
+
+    org_ids = sorted(client_organisation_ids(user))
+    if not org_ids:
+        return "1 = 0", []
+    marks = ", ".join(["%s"] * len(org_ids))
+    table = FollowingOrganisation._meta.db_table
+    sql = (
+        f"EXISTS (SELECT 1 FROM {table} f WHERE f.client_id = {client_column}"  # noqa: S608
+        f" AND f.organisation_id IN ({marks}) AND f.until IS NULL)"
+    )
+    return sql, list(org_ids)
+
+
+def bookable_care_requests(user: Any) -> QuerySet[Any]:
+    """Requests the user may search places for, book and cancel: those of the clients
+    they follow. Providers who see a request through its bookings may not."""
+    from zorgbrug.care.models import CareRequest
+
+    return CareRequest.objects.filter(client__in=clients(user).values("pk"))
+
+
 def care_recipients(user: Any) -> QuerySet[CareRecipient]:
     from zorgbrug.clients.models import CareRecipient
 

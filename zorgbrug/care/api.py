@@ -32,6 +32,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import QuerySet
 from django.http import Http404
@@ -922,7 +924,7 @@ def _referred_requests(request: Request) -> QuerySet[CareRequest]:
     anyone else). The scope is `access.clients`: the requests of the clients one follows
     are the part of `access.care_requests` that referrers see — and it is one cheap
     subquery on the booking path."""
-    return CareRequest.objects.filter(client__in=access.clients(request.user).values("pk"))
+    return access.bookable_care_requests(request.user)
 
 
 def _referred_request(request: Request, pk: int) -> CareRequest:
@@ -1169,19 +1171,38 @@ def _claim(user_id: int, key: str, fingerprint: str) -> int | None:
 
     A twin call still in its transaction makes this INSERT wait until it commits (then
     nothing is inserted and its stored answer is read) or rolls back (then the claim is
-    ours) — bounded by the lock timeout set before.
+    ours) — bounded by the lock timeout, set in the same round trip on PostgreSQL.
     """
     table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} "  # noqa: S608 - the table name is ours, values are bound
+        '("user_id", "key", "fingerprint", "status_code", "body", "created_at") '
+        "VALUES (%s, %s, %s, NULL, '{}', %s) "
+        'ON CONFLICT ("user_id", "key") DO NOTHING RETURNING "id"'
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} "  # noqa: S608 - the table name is ours, values are bound
-            '("user_id", "key", "fingerprint", "status_code", "body", "created_at") '
-            "VALUES (%s, %s, %s, NULL, '{}', %s) "
-            'ON CONFLICT ("user_id", "key") DO NOTHING RETURNING "id"',
-            [user_id, key, fingerprint, timezone.now()],
-        )
+        if connection.vendor == "postgresql":
+            wait_ms = int(IDEMPOTENCY_WAIT_SECONDS * 1000)
+            cursor.execute(
+                f"SET LOCAL lock_timeout = {wait_ms}; {sql}",
+                [user_id, key, fingerprint, timezone.now()],
+            )
+            cursor.nextset()
+        else:
+            cursor.execute(sql, [user_id, key, fingerprint, timezone.now()])
         row = cursor.fetchone()
     return int(row[0]) if row else None
+
+
+def _store_answer(record_id: int, response: Response) -> None:
+    """Keep the answer with its key (one plain UPDATE: this is on every booking call)."""
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    body = json.dumps(response.data, cls=DjangoJSONEncoder)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE {table} SET "status_code" = %s, "body" = %s WHERE "id" = %s',  # noqa: S608
+            [response.status_code, body, record_id],
+        )
 
 
 def _idempotent(view: APIView, request: Request, call: Callable[[], Response]) -> Response:
@@ -1191,9 +1212,23 @@ def _idempotent(view: APIView, request: Request, call: Callable[[], Response]) -
     failure (5xx, e.g. busy) rolls the claim back with everything else, so that a retry
     really retries; a stored answer is never half a booking.
     """
+    try:
+        return _idempotent_call(view, request, call)
+    except IntegrityError:
+        # The same children were booked by a concurrent call (another key) just now: the
+        # whole transaction, claim included, rolled back; a retry gets a fresh answer.
+        return _error(
+            _("This request was booked at the same moment by another call."),
+            "conflict",
+            status.HTTP_409_CONFLICT,
+        )
+
+
+def _idempotent_call(view: APIView, request: Request, call: Callable[[], Response]) -> Response:
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     if not key:
-        return call()
+        with transaction.atomic():  # as with a key: a database error undoes all of it
+            return call()
     if len(key) > 200:
         return _error(
             _("The Idempotency-Key is too long (at most 200 characters)."),
@@ -1204,10 +1239,6 @@ def _idempotent(view: APIView, request: Request, call: Callable[[], Response]) -
     user: Any = request.user
     try:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    wait_ms = int(IDEMPOTENCY_WAIT_SECONDS * 1000)
-                    cursor.execute(f"SET LOCAL lock_timeout = {wait_ms}")
             claimed = _claim(user.pk, key, fingerprint)
             if claimed is None:
                 existing = (
@@ -1234,9 +1265,7 @@ def _idempotent(view: APIView, request: Request, call: Callable[[], Response]) -
                 response = view.handle_exception(exc)
             if response.status_code >= 500:
                 raise _Discard(response)
-            IdempotencyRecord.objects.filter(pk=claimed).update(
-                status_code=response.status_code, body=response.data
-            )
+            _store_answer(claimed, response)
             return response
     except _Discard as discard:
         return discard.response
@@ -1290,29 +1319,22 @@ class BookApi(APIView):
 
     @staticmethod
     def _book(request: Request, pk: int) -> Response:
-        # booking_create reads the request afresh: here only whether the user may book it.
-        if not _referred_requests(request).filter(pk=pk).exists():
-            raise Http404
         care_request = CareRequest(pk=pk)
         values = _validated(BookInput, request.data)
         plan = plan_from_key(care_request, values["option"])
         try:
-            # Access was checked just above, through the client scope.
+            # booking_create reads the request within the user's scope (the requests of
+            # the clients they follow) in the same query as its needs and children.
+            # No savepoint: _idempotent rolls the whole transaction back on a database error.
             bookings = services.booking_create(
-                actor=request.user, request=care_request, plan=plan, check_access=False
+                actor=request.user, request=care_request, plan=plan, savepoint=False
             )
+        except PermissionDenied:
+            raise Http404 from None
         except services.NoLongerAvailable as exc:
             return _error(exc.messages[0], "no_longer_available", status.HTTP_409_CONFLICT)
         except services.Busy:
             return _busy()
-        except IntegrityError:
-            # The same children were booked by a concurrent call (another key) just now;
-            # booking_create's own transaction rolled back.
-            return _error(
-                _("This request was booked at the same moment by another call."),
-                "conflict",
-                status.HTTP_409_CONFLICT,
-            )
         request_status = (
             RequestStatus.WAITING_PROVIDER
             if any(b.status == BookingStatus.PENDING for b in bookings)

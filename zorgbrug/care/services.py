@@ -15,9 +15,11 @@ Locking rules (docs/booking.md has the long version):
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,13 +44,15 @@ from zorgbrug.care.models import (
     CareRequest,
     CareSite,
     Closure,
+    DayPart,
     NeededSlot,
     RequestStatus,
     ReservedCapacity,
     Vacancy,
 )
 from zorgbrug.clients.models import CareRecipient, Client
-from zorgbrug.network.models import Organisation
+from zorgbrug.core.db import insert
+from zorgbrug.network.models import Organisation, Site
 from zorgbrug.network.services import postcode_lookup
 
 # Switched off only by the control test that shows the race this prevents; the window
@@ -410,27 +414,28 @@ def band_for(bands: list[AgeBand], birth: dt.date, on: dt.date) -> AgeBand | Non
 
 
 def slot_demand(
-    request: CareRequest, plan: Plan, bands: list[AgeBand] | None = None
+    needs: list[tuple[dt.date, str]],
+    recipients: list[CareRecipient],
+    plan: Plan,
+    bands: list[AgeBand],
 ) -> Counter[tuple[int, dt.date, str, int]]:
     """How many places the plan takes per (site, date, day-part, age band)."""
-    if bands is None:
-        bands = list(AgeBand.objects.filter(network_id=request.network_id))
     demand: Counter[tuple[int, dt.date, str, int]] = Counter()
-    for need in request.needs.all():
-        site_id = plan.get((need.date, need.day_part))
+    for day, part in needs:
+        site_id = plan.get((day, part))
         if site_id is None:
             raise ValidationError(
                 _("The proposal does not cover %(date)s (%(part)s).")
-                % {"date": need.date.strftime("%d/%m/%Y"), "part": need.get_day_part_display()}
+                % {"date": day.strftime("%d/%m/%Y"), "part": DayPart(part).label}
             )
-        for recipient in request.recipients.all():
-            band = band_for(bands, recipient.birth_date, need.date)
+        for recipient in recipients:
+            band = band_for(bands, recipient.birth_date, day)
             if band is None:
                 raise ValidationError(
                     _("No age band of the network fits %(name)s on %(date)s.")
-                    % {"name": recipient.first_name, "date": need.date.strftime("%d/%m/%Y")}
+                    % {"name": recipient.first_name, "date": day.strftime("%d/%m/%Y")}
                 )
-            demand[(site_id, need.date, need.day_part, band.pk)] += 1
+            demand[(site_id, day, part, band.pk)] += 1
     return demand
 
 
@@ -452,37 +457,121 @@ def _take_places(slots: dict[int, CapacitySlot], demand: dict[int, int]) -> None
             raise NoLongerAvailable(slots[slot_id])
 
 
-def booking_create(
-    *, actor: Any, request: CareRequest, plan: Plan, check_access: bool = True
-) -> list[Booking]:
-    """Book a whole request on the plan's sites: every day-part for every child, or nothing.
+BOOKABLE = (RequestStatus.OPEN, RequestStatus.WAITLISTED, RequestStatus.REFUSED)
 
-    Raises NoLongerAvailable when a place was taken meanwhile, Busy on lock contention.
+
+@dataclass
+class _Taken:
+    """What the counters said once our places were taken."""
+
+    status: str  # the request's new status
+    # slot id -> (site id, date, day part, band id, booked after, reserved places, site name)
+    slots: dict[int, tuple[int, dt.date, str, int, int, int, str]]
+
+
+def _book_places_pg(
+    *, request: _Subject, demand: Counter[tuple[int, dt.date, str, int]], now: dt.datetime
+) -> _Taken | ValidationError:
+    """Claim the request and take every place in one statement (PostgreSQL).
+
+    The counter rows of the demand are locked in ascending id order (FOR UPDATE under
+    ORDER BY locks rows as they are returned), so two bookings never wait in a cycle; once
+    locked they are the latest versions, and the statement takes all of them only if every
+    one still fits and every one exists at an active site of the request's network — and
+    only if the request could be claimed (compare-and-set on its status: of two identical
+    calls the second finds it booked). Either everything is written or nothing, without a
+    savepoint; the CHECK constraint booked <= places stays the last line of defence.
     """
-    if check_access:
-        _require_request(actor, request)
-    request = (
-        CareRequest.objects.select_related("client")
-        .prefetch_related("needs", "recipients")
-        .get(pk=request.pk)
+    keys = list(demand)
+    statuses = [str(s) for s in BOOKABLE]
+    sql = f"""
+        SET LOCAL lock_timeout = {int(LOCK_TIMEOUT_MS)};
+        WITH want AS (
+            SELECT * FROM unnest(%s::bigint[], %s::date[], %s::text[], %s::bigint[], %s::int[])
+                AS w(site_id, day, part, band_id, n)
+        ), locked AS (
+            SELECT s.id, s.booked, s.places, s.reserved_places, w.n, w.site_id, w.day, w.part,
+                   w.band_id, cs.needs_confirmation, st.name
+            FROM care_capacityslot s
+            JOIN want w ON s.care_site_id = w.site_id AND s.date = w.day
+                AND s.day_part = w.part AND s.age_band_id = w.band_id
+            JOIN care_caresite cs ON cs.id = s.care_site_id
+            JOIN network_site st ON st.id = cs.site_id
+            WHERE cs.network_id = %s AND cs.is_active
+            ORDER BY s.id
+            FOR UPDATE OF s
+        ), verdict AS (
+            SELECT count(*) = %s AS complete,
+                   coalesce(bool_and(booked + n <= places), false) AS fits,
+                   coalesce(bool_or(needs_confirmation), false) AS confirm,
+                   min(id) FILTER (WHERE booked + n > places) AS full_slot
+            FROM locked
+        ), claim AS (
+            UPDATE care_carerequest r
+            SET status = CASE WHEN v.confirm THEN %s ELSE %s END,
+                status_reason = '', updated_at = %s
+            FROM verdict v
+            WHERE r.id = %s AND r.status = ANY(%s) AND v.complete AND v.fits
+            RETURNING r.status
+        ), taken AS (
+            UPDATE care_capacityslot s SET booked = s.booked + l.n
+            FROM locked l
+            WHERE s.id = l.id AND EXISTS (SELECT 1 FROM claim)
+            RETURNING s.id, s.booked
+        )
+        SELECT v.complete, v.fits, v.full_slot, (SELECT status FROM claim),
+               (SELECT json_agg(json_build_array(l.id, l.site_id, l.day, l.part, l.band_id,
+                                                 t.booked, l.reserved_places, l.name))
+                FROM taken t JOIN locked l ON l.id = t.id)
+        FROM verdict v
+    """  # noqa: S608 - only an int is formatted in; values are bound
+    params: list[Any] = [
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+        [k[2] for k in keys],
+        [k[3] for k in keys],
+        [demand[k] for k in keys],
+        request.network_id,
+        len(keys),
+        str(RequestStatus.WAITING_PROVIDER),
+        str(RequestStatus.BOOKED),
+        now,
+        request.pk,
+        statuses,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        cursor.nextset()  # past SET LOCAL's (empty) result
+        complete, fits, full_slot, status, taken = cursor.fetchone()
+    if not complete:
+        return NoLongerAvailable()
+    if not fits:
+        return NoLongerAvailable(
+            CapacitySlot.objects.select_related("care_site__site").get(pk=full_slot)
+        )
+    if status is None:
+        return ValidationError(_("This request has just been booked by someone else."))
+    if isinstance(taken, str):
+        taken = json.loads(taken)
+    return _Taken(
+        status=status,
+        slots={
+            row[0]: (row[1], dt.date.fromisoformat(row[2]), row[3], row[4], row[5], row[6], row[7])
+            for row in taken
+        },
     )
-    if request.status not in (RequestStatus.OPEN, RequestStatus.WAITLISTED, RequestStatus.REFUSED):
-        raise ValidationError(
-            _("This request is %(status)s; it cannot be booked again.")
-            % {"status": request.get_status_display()}
-        )
-    bands = list(AgeBand.objects.filter(network_id=request.network_id))
-    demand = slot_demand(request, plan, bands)
-    started = [k for k in demand if _part_started(k[1], k[2])]
-    if started:
-        raise ValidationError(
-            _("Care cannot be booked for the past (%(date)s).")
-            % {"date": started[0][1].strftime("%d/%m/%Y")}
-        )
-    # The counters of the plan's sites on its dates, with their (active, same-network) sites,
-    # in one query.
+
+
+def _book_places_portable(
+    *, request: _Subject, demand: Counter[tuple[int, dt.date, str, int]], now: dt.datetime
+) -> _Taken | ValidationError:
+    """The same, statement by statement (SQLite, and the control test's naive counters).
+
+    SQLite runs one writer at a time, so the transaction is serialised there; on
+    PostgreSQL this path is only used to show the race the single statement prevents.
+    """
+    slot_rows: dict[tuple[int, dt.date, str, int], CapacitySlot] = {}
     sites: dict[int, CareSite] = {}
-    slot_rows = {}
     for slot in CapacitySlot.objects.select_related("care_site__site").filter(
         care_site_id__in={k[0] for k in demand},
         care_site__network_id=request.network_id,
@@ -491,82 +580,245 @@ def booking_create(
     ):
         slot_rows[(slot.care_site_id, slot.date, slot.day_part, slot.age_band_id)] = slot
         sites[slot.care_site_id] = slot.care_site
-    by_id: dict[int, CapacitySlot] = {}
-    demand_by_id: dict[int, int] = {}
-    for key, n in demand.items():
-        found = slot_rows.get(key)
-        if found is None or key[0] not in sites:
-            raise NoLongerAvailable()
-        by_id[found.pk] = found
-        demand_by_id[found.pk] = n
-    needs_confirmation = any(s.needs_confirmation for s in sites.values())
-    status = BookingStatus.PENDING if needs_confirmation else BookingStatus.CONFIRMED
+    if any(key not in slot_rows for key in demand):
+        return NoLongerAvailable()
+    by_id = {slot_rows[key].pk: slot_rows[key] for key in demand}
+    demand_by_id = {slot_rows[key].pk: n for key, n in demand.items()}
+    status = (
+        RequestStatus.WAITING_PROVIDER
+        if any(sites[k[0]].needs_confirmation for k in demand)
+        else RequestStatus.BOOKED
+    )
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # a savepoint: a full slot undoes the ones taken before
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute(f"SET LOCAL lock_timeout = {int(LOCK_TIMEOUT_MS)}")
-            # Claim the request first (compare-and-set): of two identical calls racing, the
-            # second waits here for the first and then finds nothing left to book.
-            claimed = CareRequest.objects.filter(
-                pk=request.pk,
-                status__in=(RequestStatus.OPEN, RequestStatus.WAITLISTED, RequestStatus.REFUSED),
-            ).update(status=RequestStatus.BOOKED)
+            claimed = CareRequest.objects.filter(pk=request.pk, status__in=BOOKABLE).update(
+                status=status, status_reason="", updated_at=now
+            )
             if claimed != 1:
                 raise ValidationError(_("This request has just been booked by someone else."))
             _take_places(by_id, demand_by_id)
-            # Read the counters back while we hold their locks: the places we took are the
-            # last `n` of each, and those beyond the reserved ones are short-notice places.
-            after = {
-                pk: (booked, reserved)
-                for pk, booked, reserved in CapacitySlot.objects.filter(pk__in=by_id).values_list(
-                    "pk", "booked", "reserved_places"
+            after = dict(CapacitySlot.objects.filter(pk__in=by_id).values_list("pk", "booked"))
+    except ValidationError as refused:
+        return refused
+    return _Taken(
+        status=status,
+        slots={
+            pk: (
+                slot.care_site_id,
+                slot.date,
+                slot.day_part,
+                slot.age_band_id,
+                after[pk],
+                slot.reserved_places,
+                slot.care_site.site.name,
+            )
+            for pk, slot in by_id.items()
+        },
+    )
+
+
+@dataclass
+class _Subject:
+    """A request as booking needs it, read in one query."""
+
+    pk: int
+    status: str
+    network_id: int
+    client: Client
+    needs: list[tuple[dt.date, str]]
+    recipients: list[CareRecipient]
+    bands: list[AgeBand]
+
+    def status_display(self) -> str:
+        return str(RequestStatus(self.status).label)
+
+
+def _booking_subject(actor: Any, pk: int, *, check_access: bool) -> _Subject | None:
+    """The request with its client, needed day-parts, children and the network's age bands
+    — one query; None when it does not exist or (check_access) is not the actor's to book:
+    the requests of the clients they follow (`access.clients_sql`)."""
+    pg = connection.vendor == "postgresql"
+    agg, arr = ("json_agg", "json_build_array") if pg else ("json_group_array", "json_array")
+    condition, params = access.clients_sql(actor, "c.id") if check_access else ("1 = 1", [])
+    # json_group_array has no ORDER BY of its own: its rows come ordered from a subquery.
+    sql = f"""
+        SELECT r.status, r.network_id, c.id, c.first_name, c.last_name, c.network_id,
+            (SELECT {agg}({arr}(n.date, n.day_part)) FROM (
+                SELECT date, day_part FROM care_neededslot WHERE request_id = r.id
+                ORDER BY date, day_part) n),
+            (SELECT {agg}({arr}(cr.id, cr.first_name, cr.birth_date)) FROM (
+                SELECT x.id, x.first_name, x.birth_date FROM clients_carerecipient x
+                JOIN care_carerequest_recipients rr ON rr.carerecipient_id = x.id
+                WHERE rr.carerequest_id = r.id ORDER BY x.birth_date, x.id) cr),
+            (SELECT {agg}({arr}(b.id, b.name, b.min_months, b.max_months)) FROM (
+                SELECT id, name, min_months, max_months FROM care_ageband
+                WHERE network_id = r.network_id ORDER BY min_months, id) b)
+        FROM care_carerequest r JOIN clients_client c ON c.id = r.client_id
+        WHERE r.id = %s AND {condition}
+    """  # noqa: S608 - table names and the scope's condition are code; values are bound
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk, *params])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+
+    def rows(value: Any) -> list[Any]:
+        if value is None:
+            return []
+        return list(json.loads(value) if isinstance(value, str) else value)
+
+    status, network_id, client_id, first, last, client_network, needs, children, bands = row
+    return _Subject(
+        pk=pk,
+        status=status,
+        network_id=network_id,
+        client=Client(pk=client_id, first_name=first, last_name=last, network_id=client_network),
+        needs=[(dt.date.fromisoformat(d), part) for d, part in rows(needs)],
+        recipients=[
+            CareRecipient(
+                pk=i, client_id=client_id, first_name=name, birth_date=dt.date.fromisoformat(b)
+            )
+            for i, name, b in rows(children)
+        ],
+        bands=[
+            AgeBand(pk=i, network_id=network_id, name=name, min_months=lo, max_months=hi)
+            for i, name, lo, hi in rows(bands)
+        ],
+    )
+
+
+def booking_create(
+    *,
+    actor: Any,
+    request: CareRequest,
+    plan: Plan,
+    check_access: bool = True,
+    savepoint: bool = True,
+) -> list[Booking]:
+    """Book a whole request on the plan's sites: every day-part for every child, or nothing.
+
+    With check_access, only requests of the clients the actor follows can be booked
+    (PermissionDenied otherwise); system work (the waiting list) passes False.
+    Raises NoLongerAvailable when a place was taken meanwhile, Busy on lock contention.
+
+    Inside a caller's transaction a database error (a lock timeout, a child booked at the
+    same time by another request) undoes only this booking, by a savepoint. A caller that
+    rolls its whole transaction back on such errors anyway (the booking API) passes
+    savepoint=False and saves the round trips; refusals (NoLongerAvailable…) never need
+    one, as they are decided before anything is written.
+    """
+    subject = _booking_subject(actor, request.pk, check_access=check_access)
+    if subject is None:
+        if check_access:
+            raise PermissionDenied
+        raise CareRequest.DoesNotExist
+    if subject.status not in BOOKABLE:
+        raise ValidationError(
+            _("This request is %(status)s; it cannot be booked again.")
+            % {"status": subject.status_display()}
+        )
+    demand = slot_demand(subject.needs, subject.recipients, plan, subject.bands)
+    started = [k for k in demand if _part_started(k[1], k[2])]
+    if started:
+        raise ValidationError(
+            _("Care cannot be booked for the past (%(date)s).")
+            % {"date": started[0][1].strftime("%d/%m/%Y")}
+        )
+    now = timezone.now()
+    book_places = (
+        _book_places_pg
+        if connection.vendor == "postgresql" and ATOMIC_COUNTERS
+        else _book_places_portable
+    )
+    try:
+        with transaction.atomic(savepoint=savepoint):
+            taken = book_places(request=subject, demand=demand, now=now)
+            bookings = (
+                []
+                if isinstance(taken, ValidationError)  # refused: nothing was written
+                else _write_bookings(
+                    actor=actor, subject=subject, plan=plan, demand=demand, taken=taken
                 )
-            }
-            position = {pk: after[pk][0] - demand_by_id[pk] for pk in by_id}
-            bookings = []
-            for need in request.needs.all():
-                site_id = plan[(need.date, need.day_part)]
-                for recipient in request.recipients.all():
-                    band = band_for(bands, recipient.birth_date, need.date)
-                    assert band is not None  # checked in slot_demand
-                    slot = slot_rows[(site_id, need.date, need.day_part, band.pk)]
-                    position[slot.pk] += 1
-                    bookings.append(
-                        Booking(
-                            request=request,
-                            recipient=recipient,
-                            slot=slot,
-                            care_site_id=site_id,
-                            date=need.date,
-                            day_part=need.day_part,
-                            status=status,
-                            uses_vacancy=position[slot.pk] > after[slot.pk][1],
-                            created_by=actor if getattr(actor, "pk", None) else None,
-                        )
-                    )
-            Booking.objects.bulk_create(bookings)
-            request.status = (
-                RequestStatus.WAITING_PROVIDER if needs_confirmation else RequestStatus.BOOKED
             )
-            request.status_reason = ""
-            request.save(update_fields=["status", "status_reason", "updated_at"])
-            audit.record(
-                actor=actor,
-                action="create",
-                obj=request.client,
-                detail={
-                    "care_request": request.pk,
-                    "bookings": len(bookings),
-                    "sites": sorted(sites),
-                },
-            )
-            transaction.on_commit(lambda: _notify(request.pk, "confirmation"))
     except OperationalError as exc:
         text = str(exc).lower()
         if "lock timeout" in text or "could not obtain lock" in text or "deadlock" in text:
             raise Busy from exc
         raise
+    if isinstance(taken, ValidationError):
+        raise taken
+    # The caller's object learns the new state, as a refresh would show it.
+    request.status, request.status_reason = taken.status, ""
+    return bookings
+
+
+def _write_bookings(
+    *,
+    actor: Any,
+    subject: _Subject,
+    plan: Plan,
+    demand: Counter[tuple[int, dt.date, str, int]],
+    taken: _Taken,
+) -> list[Booking]:
+    status = (
+        BookingStatus.PENDING
+        if taken.status == RequestStatus.WAITING_PROVIDER
+        else BookingStatus.CONFIRMED
+    )
+    slot_by_key = {(v[0], v[1], v[2], v[3]): pk for pk, v in taken.slots.items()}
+    # The places we took are the last `n` of each counter; those beyond the
+    # reserved ones are short-notice places.
+    position = {pk: taken.slots[pk][4] - demand[key] for key, pk in slot_by_key.items()}
+    slots: dict[int, CapacitySlot] = {}
+    for pk, (site_id, day, part, band_id, booked, reserved, name) in taken.slots.items():
+        care_site = CareSite(pk=site_id, site=Site(name=name))
+        slots[pk] = CapacitySlot(
+            pk=pk,
+            care_site=care_site,
+            date=day,
+            day_part=part,
+            age_band_id=band_id,
+            booked=booked,
+            reserved_places=reserved,
+        )
+    created_by = actor if getattr(actor, "pk", None) else None
+    bookings = []
+    for day, part in subject.needs:
+        site_id = plan[(day, part)]
+        for recipient in subject.recipients:
+            band = band_for(subject.bands, recipient.birth_date, day)
+            assert band is not None  # checked in slot_demand
+            slot_id = slot_by_key[(site_id, day, part, band.pk)]
+            position[slot_id] += 1
+            bookings.append(
+                Booking(
+                    request_id=subject.pk,
+                    recipient=recipient,
+                    slot=slots[slot_id],
+                    care_site_id=site_id,
+                    date=day,
+                    day_part=part,
+                    status=status,
+                    uses_vacancy=position[slot_id] > taken.slots[slot_id][5],
+                    created_by=created_by,
+                )
+            )
+    insert(bookings)
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=subject.client,
+        detail={
+            "care_request": subject.pk,
+            "bookings": len(bookings),
+            "sites": sorted({k[0] for k in demand}),
+        },
+    )
+    # Queued in the same transaction: the parent hears of it exactly when it holds.
+    _notify(subject.pk, "confirmation")
     return bookings
 
 

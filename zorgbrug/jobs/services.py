@@ -22,6 +22,7 @@ from django.db import close_old_connections, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
+from zorgbrug.core.db import insert
 from zorgbrug.jobs import registry
 from zorgbrug.jobs.models import Job, JobState
 
@@ -35,13 +36,14 @@ def job_enqueue(
 ) -> Job:
     registry.get(kind)  # fail now, not in the worker, for an unknown kind
     language = translation.get_language() or settings.LANGUAGE_CODE
-    job = Job.objects.create(
+    job = Job(
         kind=kind,
         title=title[:200],
         params=params or {},
         created_by=user if getattr(user, "pk", None) else None,
         language=language,
     )
+    insert([job])  # a plain INSERT: bookings queue their messages on the hot path
     transaction.on_commit(lambda: dispatch(job.pk))
     return job
 

@@ -1,0 +1,56 @@
+"""Database helpers for the few hot paths where the ORM's own work costs more than the
+database's (the booking API): model instances written in one plain INSERT.
+
+Everything here is driven by the model's fields, so a new field or default is picked up
+without touching this code; the ORM remains the way to write everywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from django.db import connections, router
+from django.db.models import AutoField, BigAutoField, Model, SmallAutoField
+
+M = TypeVar("M", bound=Model)
+
+_AUTO = (AutoField, BigAutoField, SmallAutoField)
+
+
+def insert(objs: Sequence[M]) -> Sequence[M]:
+    """INSERT unsaved instances of one model in one statement, like `bulk_create` (no
+    `save()`, no signals), without compiling a query: every concrete field is written
+    from the instance (`pre_save` fills `auto_now_add` dates), and a primary key the
+    database makes comes back into the instances (RETURNING, in VALUES order — as
+    `bulk_create` relies on too, on PostgreSQL and SQLite)."""
+    if not objs:
+        return objs
+    model = type(objs[0])
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    pk = meta.pk
+    auto_pk = isinstance(pk, _AUTO)
+    fields = [f for f in meta.concrete_fields if not (auto_pk and f is pk)]
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params: list[Any] = []
+    for obj in objs:
+        if type(obj) is not model:
+            raise TypeError("insert() writes instances of one model at a time")
+        params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    # Names come from the model, values are bound.
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(objs))}"  # noqa: S608
+    if auto_pk:
+        assert pk is not None
+        sql += f" RETURNING {quote(str(pk.column))}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if auto_pk:
+            for obj, (value,) in zip(objs, cursor.fetchall(), strict=True):
+                obj.pk = value
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs
