@@ -260,3 +260,48 @@ def test_what_if_page(contested: Contested, django_capture_on_commit_callbacks: 
     job_url = reverse("allocation:what_if_job", args=[world.network.slug, job.pk])
     assert other.get(job_url).status_code == 404
     assert client.get(job_url).status_code == 200
+
+
+def test_the_review_reads_a_bounded_number_of_queries(
+    contested: Contested,
+    django_capture_on_commit_callbacks: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    from tests.allocation.conftest import ask, family
+
+    care = contested.care
+    for i in range(8):
+        ask(care, family(care, f"More{i}", [("A", 8), ("B", 50)]), "course", end=dt.time(15))
+    run = ready_run(contested, django_capture_on_commit_callbacks)
+    assert run.requests_total == 14
+    client = care.world.client_for(care.world.coordinator)
+    client.get("/")  # the session and the actor, once
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("allocation:run", args=[run.pk]))
+    assert response.status_code == 200
+    assert response.content.decode().count('data-testid="unserved-row"') >= 1
+
+
+def test_a_job_that_failed_before_the_run_started_stops_the_polling(
+    contested: Contested,
+) -> None:
+    world = contested.care.world
+    job = Job.objects.create(
+        kind="allocation.run",
+        title="x",
+        state="failed",
+        message="The worker was lost.",
+        created_by=world.coordinator,
+    )
+    run = AllocationRun.objects.create(
+        network=world.network,
+        first_date=contested.first,
+        last_date=contested.last,
+        created_by=world.coordinator,
+        job=job,
+    )
+    client = world.client_for(world.coordinator)
+    html = client.get(reverse("allocation:run", args=[run.pk])).content.decode()
+    assert "The worker was lost." in html and 'id="run-progress"' not in html
+    poll = client.get(reverse("allocation:run_progress", args=[run.pk]), HTTP_HX_REQUEST="true")
+    assert poll.status_code == 204

@@ -354,3 +354,18 @@ def test_what_if_more_or_moved_places(
             last=contested.last,
             change=change,
         )
+
+
+def test_a_job_delivered_twice_runs_once(
+    contested: Contested, django_capture_on_commit_callbacks: Any
+) -> None:
+    run = start(contested, django_capture_on_commit_callbacks)
+    decisions = list(run.decisions.values_list("pk", flat=True))
+    assert services.allocation_execute(run_id=run.pk) == {"run": run.pk, "skipped": True}
+    assert list(run.decisions.values_list("pk", flat=True)) == decisions
+    # A run interrupted mid-way (still running) is redone from scratch, without duplicates.
+    AllocationRun.objects.filter(pk=run.pk).update(state=RunState.RUNNING)
+    services.allocation_execute(run_id=run.pk)
+    assert run.decisions.count() == len(decisions)
+    run.refresh_from_db()
+    assert run.state == RunState.READY

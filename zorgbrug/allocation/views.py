@@ -28,7 +28,7 @@ from zorgbrug.allocation.jobs import WHAT_IF_JOB
 from zorgbrug.allocation.models import AllocationRun
 from zorgbrug.care.models import AgeBand, CareSite
 from zorgbrug.core.forms import apply_errors, post_data
-from zorgbrug.jobs.models import Job
+from zorgbrug.jobs.models import Job, JobState
 
 
 @login_required
@@ -92,10 +92,20 @@ def _review_context(run: AllocationRun) -> dict[str, Any]:
     }
 
 
+def _stuck(run: AllocationRun) -> bool:
+    """The job gave up before the run could say so itself (it never started, say)."""
+    return not run.is_finished and run.job is not None and run.job.state == JobState.FAILED
+
+
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = selectors.run_for(request.user, pk)
-    context: dict[str, Any] = {"run": run, "network": run.network, "job": run.job}
+    context: dict[str, Any] = {
+        "run": run,
+        "network": run.network,
+        "job": run.job,
+        "stuck": _stuck(run),
+    }
     if run.has_result:
         context.update(_review_context(run))
     return render(request, "allocation/run.html", context)
@@ -107,7 +117,7 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     run = selectors.run_for(request.user, pk)
     if not getattr(request, "htmx", False):
         return redirect("allocation:run", pk=run.pk)
-    if run.is_finished:
+    if run.is_finished or _stuck(run):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = reverse("allocation:run", args=[run.pk])
         return response
