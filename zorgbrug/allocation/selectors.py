@@ -74,6 +74,7 @@ from zorgbrug.care.models import (
     OpeningHours,
     RequestStatus,
 )
+from zorgbrug.care.services import band_for
 from zorgbrug.covenant.policy import allocation_priorities, priority_class
 from zorgbrug.network.models import Network
 
@@ -270,12 +271,10 @@ def allocation_instance(
         ages = []
         changes = False
         for child, birth in kids:
-            months = cal.age_in_months(birth, start)
-            at_end = cal.age_in_months(birth, end)
-            band_start = next((b.pk for b in bands if b.contains(months)), None)
-            band_end = next((b.pk for b in bands if b.contains(at_end)), None)
-            changes |= band_start != band_end
-            ages.append(CoreChild(id=str(child), age_months=months))
+            # The band the booking service will book on each day: the same on the first and
+            # the last day, or the request cannot be placed as one child in one band.
+            changes |= band_for(bands, birth, start) != band_for(bands, birth, end)
+            ages.append(CoreChild(id=str(child), age_months=cal.age_in_months(birth, start)))
         if changes:
             excluded[rid] = (BAND_CHANGES, {})
             continue
