@@ -42,12 +42,38 @@ Care requests (activity kind, organisation, made on → bookings):
 
 Capacity slots (all reserved 2, booked 1) on each booked day-part, except 01-19 am
 (booked 2), plus 02-11 am (reserved 1 + vacancy 2, booked 3) and 07-20 am (after today).
+
+Pathways (exits, job starts, follow-ups after leaving, regular childcare):
+  C1  job start 2026-01-26 (fixed-term, 20 h); exit 02-20 "found work" (within three months
+      of the job start: the job start's follow-ups count); 3-month follow-up due 04-26,
+      answered employed (permanent, 30 h); regular childcare place from 03-01
+  C2  exit 05-10 "started training"; registered at the childcare desk only (no place)
+  C3  exit 06-15 "moved away"; a regular place from 07-01 (but C3 never attended care)
+  C4  exit 06-30 "support no longer needed" (a registered job seeker)
+  C5  job start 2025-12-21 (fixed-term, 19 h); exit 12-22 "found work" (before the period);
+      follow-ups of the job start: 3 months due 2026-03-21 employed (fixed-term, 19 h),
+      6 months due 06-21 employed (permanent, 19 h)
+  C6  exit 03-10 "found work" (no research use: only in the cost per positive outcome)
+  C8  exit 02-01 "found work" (other network: never counted)
+  C11 woman, VDAB, entered and screened 2025-10-01, exit 2025-11-15 "stopped on their own"
+      (no job start: the exit's own follow-ups): 3 months due 2026-02-15 answered "seeking
+      work", 6 months due 05-15 still open
+
+Closed settlements of "noord" (paid by the network = care costs - parent contributions):
+  2026-01  A 01-19 care, VDAB, course: 60.00 - 10.00 = 50.00
+           B 01-20 no-show, VDAB, course: 30.00 = 30.00
+           C 01-21 reserved places unused, no referrer or kind: 20.00 = 20.00
+  2026-02  D 02-04 care, VDAB, job interview: 45.50 - 5.50 = 40.00
+           E 01-19 a correction of January, VDAB, course: -5.00
+  2026-03  open: F 03-16 care, OCMW, job start, 100.00 (not counted: not closed)
+  "zuid" 2026-01 closed: G 01-21 care 70.00 (other network)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -65,7 +91,10 @@ from zorgbrug.care.models import (
     CareSite,
 )
 from zorgbrug.clients.models import CareRecipient, Client, Consent, FollowingOrganisation, Screening
-from zorgbrug.network.models import Network, Organisation
+from zorgbrug.covenant.models import CostLine, Settlement
+from zorgbrug.network.models import Network, Organisation, Partner
+from zorgbrug.pathways.models import Exit, FollowUp, Outcome, PathwayActivity, RegularCare
+from zorgbrug.pathways.rules import add_months
 from zorgbrug.research.indicators import Filters
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -516,7 +545,194 @@ def rw(world: World) -> ResearchWorld:
         network=world.other_network,
     )
     slot(d(2026, 2, 11), "am", reserved=1, vacancy=2, booked=3)
+    c["C11"] = make_client(
+        world,
+        entered=local(dt.date(2025, 10, 1)),
+        first_name="Hanna",
+        last_name="Lemmens",
+        birth_date=dt.date(1988, 9, 9),
+        labour_status="unemployed",
+        months_unemployed=3,
+        children_in_household=1,
+        children=1,
+    )
+    screen(c["C11"], dt.date(2025, 10, 1), would_accept="yes", main_barrier="care")
+    add_pathways(rw)
+    add_settlements(rw)
     return rw
+
+
+def job_start(rw: ResearchWorld, client: Client, day: dt.date, contract: str, hours: int) -> Any:
+    return PathwayActivity.objects.create(
+        client=client,
+        kind="job_start",
+        date=day,
+        employer="Werkgever NV",
+        sector="retail",
+        contract_type=contract,
+        hours_per_week=Decimal(hours),
+        organisation=client.intake_organisation,
+    )
+
+
+def leave(client: Client, day: dt.date, reason: str) -> Exit:
+    return Exit.objects.create(
+        client=client, date=day, reason=reason, organisation=client.intake_organisation
+    )
+
+
+def follow_up(
+    client: Client,
+    months: int,
+    anchor: dt.date,
+    *,
+    job: PathwayActivity | None = None,
+    exit_row: Exit | None = None,
+    answer: str | None = None,
+    observed: dt.date | None = None,
+    contract: str = "",
+    hours: int | None = None,
+) -> FollowUp:
+    row = FollowUp.objects.create(
+        client=client,
+        job_start=job,
+        exit=exit_row,
+        anchor_date=anchor,
+        months=months,
+        due_on=add_months(anchor, months),
+        responsible_organisation=client.intake_organisation,
+        status="done" if answer else "open",
+    )
+    if answer:
+        Outcome.objects.create(
+            client=client,
+            follow_up=row,
+            observed_on=observed or row.due_on,
+            status=answer,
+            contract_type=contract,
+            hours_per_week=None if hours is None else Decimal(hours),
+            sector="retail" if answer == "employed" else "",
+            organisation=client.intake_organisation,
+        )
+    return row
+
+
+def add_pathways(rw: ResearchWorld) -> None:
+    c, d = rw.clients, dt.date
+    job = job_start(rw, c["C1"], d(2026, 1, 26), "fixed_term", 20)
+    leave(c["C1"], d(2026, 2, 20), "employed")
+    follow_up(
+        c["C1"],
+        3,
+        d(2026, 1, 26),
+        job=job,
+        answer="employed",
+        observed=d(2026, 4, 28),
+        contract="permanent",
+        hours=30,
+    )
+    child = c["C1"].care_recipients.order_by("pk").first()
+    RegularCare.objects.create(
+        client=c["C1"],
+        care_recipient=child,
+        place_from=d(2026, 3, 1),
+        provider=rw.world.provider_org,
+        organisation=c["C1"].intake_organisation,
+    )
+    leave(c["C2"], d(2026, 5, 10), "training")
+    RegularCare.objects.create(
+        client=c["C2"], registered_on=d(2026, 5, 1), organisation=c["C2"].intake_organisation
+    )
+    leave(c["C3"], d(2026, 6, 15), "moved")
+    RegularCare.objects.create(
+        client=c["C3"],
+        place_from=d(2026, 7, 1),
+        provider_name="Crèche elders",
+        organisation=c["C3"].intake_organisation,
+    )
+    leave(c["C4"], d(2026, 6, 30), "no_longer_needed")
+    job = job_start(rw, c["C5"], d(2025, 12, 21), "fixed_term", 19)
+    leave(c["C5"], d(2025, 12, 22), "employed")
+    follow_up(
+        c["C5"], 3, d(2025, 12, 21), job=job, answer="employed", contract="fixed_term", hours=19
+    )
+    follow_up(
+        c["C5"], 6, d(2025, 12, 21), job=job, answer="employed", contract="permanent", hours=19
+    )
+    leave(c["C6"], d(2026, 3, 10), "employed")
+    leave(c["C8"], d(2026, 2, 1), "employed")
+    gone = leave(c["C11"], d(2025, 11, 15), "dropped_out")
+    follow_up(c["C11"], 3, d(2025, 11, 15), exit_row=gone, answer="seeking_work")
+    follow_up(c["C11"], 6, d(2025, 11, 15), exit_row=gone)
+
+
+def add_settlements(rw: ResearchWorld) -> None:
+    d = dt.date
+    provider = Partner.objects.get(network=rw.network, organisation=rw.world.provider_org)
+
+    def settlement(network: Network, month: dt.date, lines: list[dict[str, Any]]) -> Settlement:
+        row = Settlement.objects.create(network=network, month=month)
+        for line in lines:
+            gross, parent = Decimal(line.pop("gross")), Decimal(line.pop("parent", "0"))
+            CostLine.objects.create(
+                settlement=row,
+                provider=provider,
+                care_site=rw.care_site,
+                gross=gross,
+                parent=parent,
+                amount=gross - parent,
+                **line,
+            )
+        return row
+
+    def close(row: Settlement) -> None:
+        now = timezone.now()
+        Settlement.objects.filter(pk=row.pk).update(
+            status="closed", calculated_at=now, closed_at=now
+        )
+
+    january = settlement(
+        rw.network,
+        d(2026, 1, 1),
+        [
+            {"kind": "care", "date": d(2026, 1, 19), "referrer": rw.vdab,
+             "activity_kind": "course", "gross": "60.00", "parent": "10.00"},
+            {"kind": "no_show", "date": d(2026, 1, 20), "referrer": rw.vdab,
+             "activity_kind": "course", "gross": "30.00"},
+            {"kind": "reserved_unused", "date": d(2026, 1, 21), "gross": "20.00"},
+        ],
+    )  # fmt: skip
+    close(january)
+    february = settlement(
+        rw.network,
+        d(2026, 2, 1),
+        [
+            {"kind": "care", "date": d(2026, 2, 4), "referrer": rw.vdab,
+             "activity_kind": "job_interview", "gross": "45.50", "parent": "5.50"},
+            {"kind": "manual", "date": d(2026, 1, 19), "referrer": rw.vdab,
+             "activity_kind": "course", "gross": "-5.00", "corrects": january},
+        ],
+    )  # fmt: skip
+    close(february)
+    settlement(
+        rw.network,
+        d(2026, 3, 1),
+        [{"kind": "care", "date": d(2026, 3, 16), "referrer": rw.ocmw,
+          "activity_kind": "job_start", "gross": "100.00"}],
+    )  # fmt: skip
+    far = Partner.objects.filter(network=rw.world.other_network).first()
+    assert far is not None
+    south = Settlement.objects.create(network=rw.world.other_network, month=d(2026, 1, 1))
+    CostLine.objects.create(
+        settlement=south,
+        provider=far,
+        kind="care",
+        date=d(2026, 1, 21),
+        gross=Decimal("70.00"),
+        parent=Decimal(0),
+        amount=Decimal("70.00"),
+    )
+    close(south)
 
 
 @pytest.fixture

@@ -26,6 +26,11 @@ def test_cohorts_by_hand(rw: ResearchWorld) -> None:
     assert (rows["job_search"].care, rows["job_search"].no_care) == (1, 0)  # C1's interview
     assert rows["training"].care_share == 1.0 and rows["training"].no_care_share == 0.5
     assert rows["training"].difference_points == 50.0
+    # pathway outcomes: C1 left for work, C2 for training; C1 has a regular place, and so
+    # has C3; no one of the three has had a follow-up six months after leaving yet
+    assert (rows["left_work_or_training"].care, rows["left_work_or_training"].no_care) == (1, 1)
+    assert (rows["regular_childcare"].care, rows["regular_childcare"].no_care) == (1, 1)
+    assert (rows["work_or_training_6m"].care, rows["work_or_training_6m"].no_care) == (0, 0)
 
 
 def test_cohorts_follow_the_referrer_filter(rw: ResearchWorld) -> None:
@@ -37,4 +42,12 @@ def test_cohorts_follow_the_referrer_filter(rw: ResearchWorld) -> None:
 def test_caveat_says_it_is_not_randomised() -> None:
     with translation.override("en"):
         assert "not a randomised comparison" in str(CAVEAT)
-    assert {m.key for m in MEASURES} == {"active", "job_start", "training", "job_search"}
+    assert {m.key for m in MEASURES} == {
+        "active",
+        "job_start",
+        "training",
+        "job_search",
+        "left_work_or_training",
+        "work_or_training_6m",
+        "regular_childcare",
+    }

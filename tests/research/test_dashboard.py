@@ -43,7 +43,14 @@ def test_others_are_refused(rw: ResearchWorld) -> None:
 def test_charts_are_server_side_svg_each_with_a_table(rw: ResearchWorld) -> None:
     html = rw.world.client_for(rw.world.researcher).get(URL, PERIOD).content.decode()
     charts = re.findall(r'<svg role="img" aria-labelledby="(chart-[a-z]+)"', html)
-    assert charts == ["chart-reach", "chart-period", "chart-kinds", "chart-uptake", "chart-esf"]
+    assert charts == [
+        "chart-reach",
+        "chart-period",
+        "chart-kinds",
+        "chart-uptake",
+        "chart-outcomes",
+        "chart-esf",
+    ]
     for chart in charts:
         assert f'id="{chart}"' in html
         assert f'data-chart="{chart[6:]}"' in html

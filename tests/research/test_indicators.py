@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 
 from tests.research.conftest import ResearchWorld
-from zorgbrug.research import indicators
+from zorgbrug.access import audit
+from zorgbrug.pathways.models import FollowUp, Outcome
+from zorgbrug.research import facts, indicators
 from zorgbrug.research.indicators import (
     INDICATORS,
     ByGender,
     Evaluation,
     Measure,
+    Money,
     Share,
     Table,
     compute_one,
@@ -142,20 +148,28 @@ def test_uptake_by_referrer(rw: ResearchWorld) -> None:
     assert isinstance(table, Table)
     assert [r.label for r in table.rows] == ["OCMW Noord", "VDAB Noord", "Werkwinkel"]
     # columns: with care duties, received care, uptake, requests, served, share served
-    assert table.row(str(rw.vdab.pk)).values == (2, 1, 0.5, 5, 3, 0.6)  # C1 got care, C2 not
-    assert table.row(str(rw.ocmw.pk)).values == (1, 0, 0.0, 2, 2, 1.0)  # C3 absent only
-    assert table.rows[2].values == (0, 0, None, 0, 0, None)
+    # then clients who left, of whom for work or training, its share; followed up six
+    # months after leaving, of whom in work or training, its share
+    vdab = table.row(str(rw.vdab.pk)).values
+    assert vdab[:6] == (2, 1, 0.5, 5, 3, 0.6)  # C1 got care, C2 not
+    assert vdab[6:] == (2, 2, 1.0, 1, 1, 1.0)  # C1 work, C2 training; C5 employed at 6 months
+    ocmw = table.row(str(rw.ocmw.pk)).values
+    assert ocmw[:6] == (1, 0, 0.0, 2, 2, 1.0)  # C3 absent only
+    assert ocmw[6:] == (2, 0, 0.0, 0, 0, None)  # C3 moved, C4 no longer needed
+    assert table.rows[2].values == (0, 0, None, 0, 0, None, 0, 0, None, 0, 0, None)
 
 
 def test_uptake_by_activity_kind(rw: ResearchWorld) -> None:
     table = value(rw, "uptake.by_activity_kind")
     assert isinstance(table, Table)
-    # requests, served, share served, day-parts used
-    assert table.row("course").values == (3, 2, pytest.approx(2 / 3), 5)
-    assert table.row("job_interview").values == (1, 1, 1.0, 1)
-    assert table.row("job_start").values == (2, 2, 1.0, 0)
-    assert table.row("orientation").values == (1, 0, 0.0, 0)
-    assert table.row("work_trial").values == (0, 0, None, 0)
+    # requests, served, share served, day-parts used; clients who left having had care for
+    # the kind (C1: course, interview; C2: course, orientation; C3: job start), of whom for
+    # work or training (C1, C2), its share
+    assert table.row("course").values == (3, 2, pytest.approx(2 / 3), 5, 2, 2, 1.0)
+    assert table.row("job_interview").values == (1, 1, 1.0, 1, 1, 1, 1.0)
+    assert table.row("job_start").values == (2, 2, 1.0, 0, 1, 0, 0.0)
+    assert table.row("orientation").values == (1, 0, 0.0, 0, 1, 1, 1.0)
+    assert table.row("work_trial").values == (0, 0, None, 0, 0, 0, None)
     only = value(rw, "uptake.by_activity_kind", activity_kind="course")
     assert isinstance(only, Table) and [r.key for r in only.rows] == ["course"]
 
@@ -194,6 +208,135 @@ def test_esf_by_referrer(rw: ResearchWorld) -> None:
     assert isinstance(result, ByGender) and result.total == 2  # C3, C4
 
 
+# --- Outcomes: leavers in the period C1 (work), C2 (training), C3 (moved), C4 (no longer
+# needed); C5 and C11 left before it, C6 has no research use, C8 is of the other network --
+
+
+def test_clients_who_left(rw: ResearchWorld) -> None:
+    assert value(rw, "outcome.leavers") == 4
+    assert value(rw, "outcome.leavers", organisation_id=rw.ocmw.pk) == 2  # C3, C4
+
+
+def test_in_work_or_training_at_exit(rw: ResearchWorld) -> None:
+    assert value(rw, "outcome.at_exit") == Share(2, 4)  # C1 work, C2 training
+    assert value(rw, "outcome.at_exit", end=dt.date(2026, 3, 31)) == Share(1, 1)  # C1
+
+
+def test_in_work_or_training_after_leaving(rw: ResearchWorld) -> None:
+    # 3 months: C1 (of the job start, due 04-26: employed), C5 (03-21: employed), C11 (of
+    # the exit, 02-15: seeking work)
+    assert value(rw, "outcome.at_3_months") == Share(2, 3)
+    # 6 months: C5 (06-21: employed); C11's is due 05-15 but not answered
+    assert value(rw, "outcome.at_6_months") == Share(1, 1)
+    assert value(rw, "outcome.at_12_months") == Share(0, 0)
+    # The follow-up counts in the period it came due in, not when it was answered.
+    assert value(rw, "outcome.at_3_months", end=dt.date(2026, 3, 31)) == Share(1, 2)
+
+
+def test_a_follow_up_counts_once_its_answer_is_in(rw: ResearchWorld) -> None:
+    open_one = FollowUp.objects.get(client=rw.clients["C11"], months=6)
+    Outcome.objects.create(
+        client=rw.clients["C11"],
+        follow_up=open_one,
+        observed_on=dt.date(2026, 5, 20),
+        status="unreachable",
+        organisation=rw.vdab,
+    )
+    facts.rebuild()
+    # an unreachable client is an answer, and not in work or training
+    assert value(rw, "outcome.at_6_months") == Share(1, 2)
+
+
+def test_job_retention_at_six_months(rw: ResearchWorld) -> None:
+    # C5 left for work and is employed at the 6-month follow-up of her job start
+    assert value(rw, "outcome.job_retention_6m") == Share(1, 1)
+    assert value(rw, "outcome.job_retention_6m", end=dt.date(2026, 5, 31)) == Share(0, 0)
+
+
+def test_moved_on_to_regular_childcare(rw: ResearchWorld) -> None:
+    # leavers who received care: C1 only (C3's regular place does not count: no care), and
+    # C1 has a regular place; C2 is only registered at the desk
+    assert value(rw, "outcome.regular_childcare") == Share(1, 1)
+
+
+# --- Costs: closed settlements of "noord" in the period, A B C D and E ------------------
+
+
+def test_total_cost(rw: ResearchWorld) -> None:
+    # paid by the network: 50 + 30 + 20 + 40 - 5 (the correction); F is in an open month
+    assert value(rw, "cost.total") == Money(Decimal("135.00"), Decimal(5), "lines")
+    assert value(rw, "cost.care_costs") == Money(Decimal("150.50"), Decimal(5), "lines")
+    # by referrer and kind: the unused reserved places (C) belong to no one
+    total = value(rw, "cost.total", organisation_id=rw.vdab.pk)
+    assert isinstance(total, Money) and total.amount == Decimal("115.00")
+    total = value(rw, "cost.total", activity_kind="course")
+    assert isinstance(total, Money) and total.amount == Decimal("75.00")
+    total = value(rw, "cost.total", start=dt.date(2026, 2, 1))
+    assert isinstance(total, Money) and total.amount == Decimal("40.00")
+
+
+def test_cost_per_client_served(rw: ResearchWorld) -> None:
+    # attended care on a day in the period, with or without research consent: C1, C5, C6
+    assert value(rw, "cost.per_client") == Money(Decimal("45.00"), Decimal(3), "clients")
+    # VDAB's requests: R1 R2 R6 R7 R8 -> C1, C5, C6; 115 / 3
+    assert value(rw, "cost.per_client", organisation_id=rw.vdab.pk) == Money(
+        Decimal("38.33"), Decimal(3), "clients"
+    )
+
+
+def test_cost_per_hour_of_care(rw: ResearchWorld) -> None:
+    # 1740 minutes of the research clients (see hours used) + C6's morning 330 = 2070
+    # minutes = 34.5 hours; 135 / 34.5 = 3.913...
+    assert value(rw, "cost.per_hour") == Money(Decimal("3.91"), Decimal("34.50"), "hours")
+
+
+def test_cost_per_positive_outcome(rw: ResearchWorld) -> None:
+    # left for work or training in the period, with or without research consent: C1, C2, C6
+    assert value(rw, "cost.per_positive_outcome") == Money(Decimal("45.00"), Decimal(3), "outcomes")
+
+
+def test_costs_without_anything_to_divide_by(rw: ResearchWorld) -> None:
+    nothing = value(rw, "cost.per_client", start=dt.date(2026, 6, 1))
+    assert nothing == Money(None, Decimal(0), "clients")
+    assert value(rw, "cost.total", start=dt.date(2026, 6, 1)) == Money(
+        Decimal("0.00"), Decimal(0), "lines"
+    )
+
+
+# --- ESF+ results: leavers C1 C2 (women), C3 (man), C4 (non-binary) --------------------
+
+ESF_RESULTS_EXPECTED = {
+    "leavers": {"female": 2, "male": 1, "x": 1},
+    "job_searching": {"x": 1},  # C4, a registered job seeker; C3 is recorded employed
+    "in_training": {"female": 1},  # C2
+    "employed": {"female": 1},  # C1
+    "employed_6m": {"female": 1},  # C5 (her 6-month follow-up came due in the period)
+    "improved_6m": {"female": 1},  # C5: permanent now, fixed-term at the job start
+}
+
+
+@pytest.mark.parametrize("result", list(ESF_RESULTS_EXPECTED))
+def test_esf_results_by_gender(rw: ResearchWorld, result: str) -> None:
+    counts = value(rw, f"esf_result.{result}")
+    assert isinstance(counts, ByGender)
+    assert {g: n for g, n in counts.counts if n} == ESF_RESULTS_EXPECTED[result]
+
+
+def test_more_hours_is_an_improvement_too(rw: ResearchWorld) -> None:
+    Outcome.objects.filter(client=rw.clients["C5"], follow_up__months=6).update(
+        contract_type="fixed_term", hours_per_week=Decimal(25)
+    )
+    facts.rebuild()
+    counts = value(rw, "esf_result.improved_6m")
+    assert isinstance(counts, ByGender) and counts.total == 1
+    Outcome.objects.filter(client=rw.clients["C5"], follow_up__months=6).update(
+        hours_per_week=Decimal(19)
+    )
+    facts.rebuild()
+    counts = value(rw, "esf_result.improved_6m")
+    assert isinstance(counts, ByGender) and counts.total == 0
+
+
 # --- Every indicator is covered and computed in few queries ----------------------------
 
 
@@ -209,9 +352,10 @@ def test_every_indicator_has_a_test_here() -> None:
 def test_all_indicators_take_a_handful_of_queries(
     rw: ResearchWorld, django_assert_max_num_queries: object
 ) -> None:
-    # settings of the transaction, three temporary tables (dropped, made, analysed),
-    # then about a dozen aggregates: a constant, whatever the data
-    with django_assert_max_num_queries(28), Evaluation(rw.filters()) as ev:  # type: ignore[operator]
+    facts.refresh()  # the first refresh builds the facts
+    # a refresh with nothing to do, then about twenty aggregates over the facts: a
+    # constant, whatever the data
+    with django_assert_max_num_queries(30), Evaluation(rw.filters()) as ev:  # type: ignore[operator]
         results = indicators.compute(rw.filters(), evaluation=ev)
     assert len(results) == len(INDICATORS)
 
@@ -221,13 +365,32 @@ def test_an_evaluation_outside_its_context_is_refused(rw: ResearchWorld) -> None
         Evaluation(rw.filters()).reach()
 
 
-def test_the_temporary_tables_are_gone_afterwards(rw: ResearchWorld) -> None:
+def test_the_temporary_tables_of_a_refresh_are_gone_afterwards(rw: ResearchWorld) -> None:
     from django.db import connection
 
-    compute_one(rw.filters(), "service.requests")
+    facts.refresh()
+    # a change, as a service records it: the next refresh marks it in temporary tables
+    audit.record(actor=None, action="update", obj=rw.clients["C9"], detail={"fields": ["phone"]})
+    assert facts.refresh().clients == 1
     tables = connection.introspection.table_names()
-    assert "research_eval_request" not in tables and "research_eval_client" not in tables
-    assert compute_one(rw.filters(), "service.requests") == 7  # and can be made again
+    assert "research_stale_client" not in tables and "research_stale_request" not in tables
+    assert compute_one(rw.filters(), "service.requests") == 7
+
+
+def test_partial_months_are_read_from_the_bookings(rw: ResearchWorld) -> None:
+    # 01-19 .. 02-04: R1's two attended day-parts on 01-19 and R2's on 02-04 (no whole month)
+    assert (
+        value(rw, "service.day_parts_used", start=dt.date(2026, 1, 19), end=dt.date(2026, 2, 4))
+        == 3
+    )
+    # whole February to mid-April: R2 (02-04), R6 (04-02, 04-03)
+    assert (
+        value(rw, "service.day_parts_used", start=dt.date(2026, 2, 1), end=dt.date(2026, 4, 15))
+        == 3
+    )
+    # "today" in the middle of a month: due day-parts stop at 01-19 (R1 am and pm; R8 01-05)
+    share = value(rw, "service.no_show_rate", today=dt.date(2026, 1, 19))
+    assert share == Share(0, 3)
 
 
 def test_not_applicable_filters_are_reported(rw: ResearchWorld) -> None:

@@ -486,6 +486,23 @@ def research_clients(network_ids: Any) -> QuerySet[Client]:
     return Client.objects.filter(network_id__in=network_ids).filter(Exists(current_allows))
 
 
+def research_consent(client_ref: str = "pk") -> Exists:
+    """On any row with a client (`client_ref` names it, e.g. "pk" on clients, "client_id" on
+    care requests): whether that client's current consent allows research use — the rule of
+    `research_clients`, for one row at a time (the research facts store it per client)."""
+    from zorgbrug.clients.models import Consent
+
+    newer = Consent.objects.filter(client=OuterRef("client_id"), withdrawn_at__isnull=True).filter(
+        Q(given_at__gt=OuterRef("given_at"))
+        | Q(given_at=OuterRef("given_at"), pk__gt=OuterRef("pk"))
+    )
+    return Exists(
+        Consent.objects.filter(
+            client=OuterRef(client_ref), withdrawn_at__isnull=True, research_use=True
+        ).filter(~Exists(newer))
+    )
+
+
 def export_projects(user: Any) -> QuerySet[Any]:
     """Research export projects of the networks the user evaluates or coordinates."""
     from zorgbrug.research.models import ExportProject

@@ -60,7 +60,9 @@ class DefinitionOutput(serializers.Serializer):
     name = serializers.CharField()
     definition = serializers.CharField()
     formula = serializers.CharField()
-    unit = serializers.CharField(help_text="people, requests, share, days, day_parts, hours, table")
+    unit = serializers.CharField(
+        help_text="people, requests, share, days, day_parts, hours, euros, table"
+    )
     filters = serializers.ListField(
         child=serializers.CharField(), help_text="The filters this indicator answers to."
     )
@@ -79,6 +81,19 @@ class IndicatorOutput(DefinitionOutput):
     numerator = serializers.IntegerField(allow_null=True)
     denominator = serializers.IntegerField(allow_null=True)
     n = serializers.IntegerField(allow_null=True, help_text="Observations behind a statistic.")
+    amount = serializers.CharField(
+        allow_null=True,
+        help_text="Amounts in euros: exact to the cent, as a decimal string (value is the same "
+        "as a number).",
+    )
+    basis = serializers.CharField(
+        allow_null=True,
+        help_text="What an amount rests on (a decimal string): its cost lines, or the clients, "
+        "hours or positive outcomes a ratio divides by.",
+    )
+    basis_unit = serializers.CharField(
+        allow_null=True, help_text="lines, clients, hours or outcomes."
+    )
     by_gender = serializers.DictField(
         child=serializers.IntegerField(), allow_null=True, help_text="ESF+ breakdowns."
     )
@@ -136,6 +151,9 @@ def _result(r: ind.Result) -> dict[str, Any]:
         "numerator": None,
         "denominator": None,
         "n": None,
+        "amount": None,
+        "basis": None,
+        "basis_unit": None,
         "by_gender": None,
         "table": None,
     }
@@ -144,6 +162,13 @@ def _result(r: ind.Result) -> dict[str, Any]:
         out.update(value=v.value, numerator=v.numerator, denominator=v.denominator)
     elif isinstance(v, ind.Measure):
         out.update(value=v.value, n=v.n)
+    elif isinstance(v, ind.Money):
+        out.update(
+            value=v.value,
+            amount=None if v.amount is None else str(v.amount),
+            basis=str(v.basis),
+            basis_unit=v.basis_unit,
+        )
     elif isinstance(v, ind.ByGender):
         out["by_gender"] = {**dict(v.counts), "total": v.total}
     elif isinstance(v, ind.Table):

@@ -6,12 +6,10 @@ period, and who have at least one care recipient):
 - *received care*: attended at least one day-part of care, at any time up to now;
 - *no care (yet)*: attended none — never asked, still waiting, refused or cancelled.
 
-Measures available now come from the client record and the care domain's activities.
-EXTENSION POINT (phase 2, zorgbrug.pathways): add the pathway outcomes to `MEASURES` — in
-training or employment at exit and at 3, 6 and 12 months, job retention at 6 months, moved
-on to regular childcare — each a `Q` on the screening rows (via `client_id`), e.g.
-`Q(Exists(FollowUp.objects.filter(client=OuterRef("client_id"), month=6, employed=True)))`.
-Each new measure then appears in the dashboard, the API and docs/research.md at once.
+Measures are conditions on the research client facts (`research.models.ClientFact`): the
+client record, the care domain's activities and the pathway's outcomes (exit, the follow-up
+six months after leaving, regular childcare), all counted up to now. Each measure appears
+in the dashboard, the API, the report and docs/indicators.md at once.
 """
 
 from __future__ import annotations
@@ -19,13 +17,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from zorgbrug.care.models import Activity, ActivityKind
-from zorgbrug.clients.models import Client, ClientStatus
-from zorgbrug.research.indicators import Evaluation, Filters
+from zorgbrug.clients.models import ClientStatus
+from zorgbrug.research.indicators import (
+    WORK_OR_TRAINING,
+    WORK_OR_TRAINING_EXITS,
+    Evaluation,
+    Filters,
+)
 
 CAVEAT = _(
     "This is not a randomised comparison. Clients who received care differ from those who "
@@ -36,15 +38,6 @@ CAVEAT = _(
     "activity. Outcomes are counted up to today, so clients screened late in the period had "
     "less time to reach them."
 )
-
-
-def _activity(*kinds: str) -> Callable[[], Q]:
-    def condition() -> Q:
-        return Q(
-            Exists(Activity.objects.filter(client=OuterRef("client_id"), kind__in=list(kinds)))
-        )
-
-    return condition
 
 
 @dataclass(frozen=True)
@@ -60,29 +53,44 @@ MEASURES: tuple[CohortMeasure, ...] = (
         "active",
         _("Still active"),
         _("The client's record is still active (not exited)."),
-        lambda: Q(
-            Exists(Client.objects.filter(pk=OuterRef("client_id"), status=ClientStatus.ACTIVE))
-        ),
+        lambda: Q(status=ClientStatus.ACTIVE),
     ),
     CohortMeasure(
         "job_start",
         _("Started a job"),
         _("An activity 'first weeks of a new job' is recorded for the client."),
-        _activity(ActivityKind.JOB_START),
+        lambda: Q(job_start_activity=True),
     ),
     CohortMeasure(
         "training",
         _("Followed a course or training"),
         _("A course or a training-module session is recorded for the client."),
-        _activity(ActivityKind.COURSE, ActivityKind.TRAINING_SESSION),
+        lambda: Q(training_activity=True),
     ),
     CohortMeasure(
         "job_search",
         _("Went to a job interview or work trial"),
         _("A job interview, work trial or application activity is recorded for the client."),
-        _activity(ActivityKind.JOB_INTERVIEW, ActivityKind.WORK_TRIAL, ActivityKind.APPLICATION),
+        lambda: Q(job_search_activity=True),
     ),
-    # EXTENSION POINT (phase 2): pathway outcome measures go here.
+    CohortMeasure(
+        "left_work_or_training",
+        _("Left for work or training"),
+        _("The client left the pathway because they found work or started education or training."),
+        lambda: Q(exit_reason__in=WORK_OR_TRAINING_EXITS),
+    ),
+    CohortMeasure(
+        "work_or_training_6m",
+        _("In work or training 6 months after leaving"),
+        _("The follow-up six months after leaving found the client employed or in training."),
+        lambda: Q(fu6_status__in=WORK_OR_TRAINING),
+    ),
+    CohortMeasure(
+        "regular_childcare",
+        _("Regular childcare place found"),
+        _("A regular childcare place (with its start date) is recorded for the client."),
+        lambda: Q(regular_place=True),
+    ),
 )
 
 

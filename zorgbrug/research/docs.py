@@ -34,13 +34,18 @@ def indicators_markdown() -> str:
             "research use;",
             "- *screened clients* once, at their **first** screening, which must fall in the "
             "period; *participants* (ESF+) on the day they were registered;",
-            "- care requests by the day they were made; bookings and reserved places by the day "
-            "of care; days are Europe/Brussels days.",
+            "- *leavers* on the day of their exit, a follow-up after leaving on the day it was "
+            "due;",
+            "- care requests by the day they were made; bookings, reserved places and cost lines "
+            "by the day of care; days are Europe/Brussels days;",
+            "- places and money are not people: occupancy and costs count every booking and "
+            "cost line, with or without research consent, and the cost ratios divide by "
+            "quantities of everyone the money paid for.",
             "",
             "Filters: " + ", ".join(f"*{ind.DIMENSION_LABELS[d]}*" for d in ind.Dimension) + ". "
             "The referrer organisation is the client's intake organisation for people and the "
-            "asking organisation for care requests and bookings. An indicator answers only to "
-            "the filters listed with it.",
+            "asking organisation for care requests, bookings and cost lines. An indicator "
+            "answers only to the filters listed with it.",
             "",
         ]
         for group in ind.Group:
@@ -79,16 +84,15 @@ def indicators_markdown() -> str:
             lines.append(f"| `{m.key}` | {_cell(m.label)} | {_cell(m.definition)} |")
         lines += ["", f"> {_cell(cohorts.CAVEAT)}", ""]
         lines += [
-            "## Planned (phase 2)",
+            "## Not computed",
             "",
-            "Not computed yet: they need the pathway outcomes (`zorgbrug.pathways`) and the "
-            "covenant settlements (`zorgbrug.covenant`).",
+            "Asked for, but not computed: the data Zorgbrug records cannot answer them.",
             "",
-            "| key | group | indicator | source |",
+            "| key | group | indicator | why not |",
             "|---|---|---|---|",
         ]
-        for p in ind.PLANNED:
-            lines.append(f"| `{p.key}` | {_cell(p.group)} | {_cell(p.name)} | {p.source} |")
+        for n in ind.NOT_COMPUTED:
+            lines.append(f"| `{n.key}` | {_cell(n.group)} | {_cell(n.name)} | {_cell(n.reason)} |")
         lines += [
             "",
             "## Export data dictionary",

@@ -9,22 +9,23 @@ Populations (who is counted), the same for every indicator:
 - only clients whose *current* consent allows research use (`scoping.research_clients`);
 - *screened clients* are counted once, at their first screening (the intake), which must
   fall in the period; *participants* (ESF) at their entry, the day the record was made;
-- care requests by the day they were made; bookings and reserved places by the day of care.
+  *leavers* on the day of their exit; a follow-up on the day it was due;
+- care requests by the day they were made; bookings, reserved places and cost lines by the
+  day of care.
+Places and money are not people: occupancy and costs count every booking and every cost
+line, with or without research consent, and the cost ratios divide them by quantities of
+everyone they paid for (see the cost indicators).
 
 Filters: period, network, referrer organisation (the client's intake organisation for
-people, the asking organisation for care requests and bookings) and activity kind. An
-indicator lists the filters it answers to; the others are shown as "not applicable".
+people, the asking organisation for care requests, bookings and cost lines) and activity
+kind. An indicator lists the filters it answers to; the others are shown as "not
+applicable".
 
 Computation: each indicator reads one of a few aggregate queries (Count/Sum with FILTER,
-Exists semi-joins, percentile_cont on PostgreSQL) shared through an `Evaluation`, so that the
-whole dashboard costs a handful of queries whatever the number of clients or bookings.
-
-PHASE 2 (extension points, marked `EXTENSION POINT` below): outcome indicators from
-`zorgbrug.pathways` (in training or employment at exit and at 3, 6 and 12 months; job
-retention at 6 months; moved on to regular childcare; outcome rates by referrer and
-activity kind) and cost indicators from `zorgbrug.covenant` settlements (total, per
-client, per hour of care, per positive outcome). They are listed in `PLANNED` so that the
-published definitions already say what is coming.
+Exists semi-joins, percentile_cont on PostgreSQL) shared through an `Evaluation`, over the
+research facts (`research.facts`: one row per client, per care request, per care request
+and month, per closed settlement and day) that the evaluation first brings up to date. The
+days of a month the period covers only in part are read from the bookings themselves.
 """
 
 from __future__ import annotations
@@ -32,54 +33,26 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    Exists,
-    F,
-    Func,
-    IntegerField,
-    Min,
-    OuterRef,
-    Q,
-    QuerySet,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.functions import Least, TruncDate
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.expressions import Exists
+from django.db.models.functions import Least, TruncMonth
 from django.utils import timezone
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from zorgbrug.access import scoping
-from zorgbrug.care.calendar import WINDOW_BY_PART
-from zorgbrug.care.models import (
-    ActivityKind,
-    Booking,
-    BookingStatus,
-    CapacitySlot,
-    CareRequest,
-    CareSite,
-)
-from zorgbrug.clients.models import (
-    CareRecipient,
-    Client,
-    Gender,
-    IncomeSource,
-    LabourStatus,
-    MainBarrier,
-    Screening,
-    WouldAccept,
-)
+from zorgbrug.care.models import ActivityKind, Booking, BookingStatus, CapacitySlot
+from zorgbrug.clients.models import Gender, IncomeSource, LabourStatus
 from zorgbrug.network.models import Organisation, Partner
-from zorgbrug.research.models import EvaluationClient, EvaluationRequest, EvaluationScreened
-from zorgbrug.research.sql import DaysBetween, MinutesBetween, percentiles
+from zorgbrug.pathways.models import ContractType, ExitReason, OutcomeStatus
+from zorgbrug.research.facts import PLACED, minutes_of_care
+from zorgbrug.research.models import ClientFact, CostFact, RequestFact, RequestMonthFact
+from zorgbrug.research.sql import DaysBetween, percentiles
 
 # --- Vocabulary -----------------------------------------------------------------------
 
@@ -88,14 +61,20 @@ class Group(StrEnum):
     REACH = "reach"
     SERVICE = "service"
     UPTAKE = "uptake"
+    OUTCOME = "outcome"
+    COST = "cost"
     ESF = "esf"
+    ESF_RESULT = "esf_result"
 
 
 GROUP_LABELS: dict[Group, Promise] = {
     Group.REACH: _("Reach: how large is the group held back by care duties"),
     Group.SERVICE: _("Service: care asked, given and used"),
-    Group.UPTAKE: _("Uptake by referrer organisation and by activity kind"),
+    Group.UPTAKE: _("Uptake and outcomes by referrer organisation and by activity kind"),
+    Group.OUTCOME: _("Outcomes: work and training at exit and after leaving"),
+    Group.COST: _("Cost, from the closed covenant settlements"),
     Group.ESF: _("ESF+ participant indicators, by gender"),
+    Group.ESF_RESULT: _("ESF+ result indicators, by gender"),
 }
 
 
@@ -106,6 +85,7 @@ class Unit(StrEnum):
     DAYS = "days"
     DAY_PARTS = "day_parts"
     HOURS = "hours"
+    EUROS = "euros"
     TABLE = "table"
 
 
@@ -116,6 +96,7 @@ UNIT_LABELS: dict[Unit, Promise] = {
     Unit.DAYS: _("days"),
     Unit.DAY_PARTS: _("day-parts"),
     Unit.HOURS: _("hours"),
+    Unit.EUROS: _("euros"),
     Unit.TABLE: _("table"),
 }
 
@@ -136,6 +117,7 @@ DIMENSION_LABELS: dict[Dimension, Promise] = {
 
 ALL_DIMENSIONS = frozenset(Dimension)
 PEOPLE_DIMENSIONS = frozenset({Dimension.PERIOD, Dimension.NETWORK, Dimension.REFERRER})
+PLACE_DIMENSIONS = frozenset({Dimension.PERIOD, Dimension.NETWORK})
 
 
 @dataclass(frozen=True)
@@ -175,6 +157,35 @@ class Measure:
 
     value: float | None
     n: int
+
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in euros, exact to the cent (None when it divides by nothing), with what
+    it rests on: the cost lines of a total, or the quantity a ratio divides by (clients,
+    hours, positive outcomes)."""
+
+    amount: Decimal | None
+    basis: Decimal
+    basis_unit: str  # "lines", "clients", "hours", "outcomes"
+
+    @property
+    def value(self) -> float | None:
+        return None if self.amount is None else float(self.amount)
+
+
+def cents(value: Decimal | int | float | None) -> Decimal:
+    return Decimal(str(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def per(total: Decimal, basis: Decimal, unit: str) -> Money:
+    """`total` divided by `basis`, to the cent (half up)."""
+    if not basis:
+        return Money(amount=None, basis=basis, basis_unit=unit)
+    return Money(amount=cents(total / basis), basis=basis, basis_unit=unit)
 
 
 GENDERS: tuple[str, ...] = tuple(Gender.values)
@@ -218,13 +229,16 @@ class Table:
     def row(self, key: str) -> Row:
         return next(r for r in self.rows if r.key == key)
 
+    def value(self, row: str, column: str) -> int | float | None:
+        return self.row(row).values[[c.key for c in self.columns].index(column)]
+
     def display_rows(self) -> list[tuple[Row, list[tuple[int | float | None, bool]]]]:
         """Rows with, per value, whether it is a share (for templates)."""
         shares = [c.unit == Unit.SHARE for c in self.columns]
         return [(r, list(zip(r.values, shares, strict=True))) for r in self.rows]
 
 
-IndicatorValue = int | Share | Measure | ByGender | Table
+IndicatorValue = int | Share | Measure | Money | ByGender | Table
 
 
 @dataclass(frozen=True)
@@ -255,301 +269,237 @@ class Result:
     not_applicable: tuple[Dimension, ...] = ()
 
 
-# --- Populations and the shared aggregate queries ------------------------------------
-
-# A place was given and held until the day (or cancelled too late to give it to another).
-PLACED = (
-    BookingStatus.CONFIRMED,
-    BookingStatus.ATTENDED,
-    BookingStatus.ABSENT,
-    BookingStatus.NO_SHOW,
-    BookingStatus.CANCELLED_LATE,
-)
+# --- Periods: whole months from the facts, the other days from the bookings -------------
 
 
-def _minutes(part: str) -> int:
-    window = WINDOW_BY_PART[part]
-    start = window.start.hour * 60 + window.start.minute
-    return window.end.hour * 60 + window.end.minute - start
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-NOMINAL_MINUTES = {part: _minutes(part) for part in WINDOW_BY_PART}
+def _month_end(day: dt.date) -> dt.date:
+    return _next_month(day) - dt.timedelta(days=1)
 
 
-TEMPORARY_TABLES = (EvaluationScreened, EvaluationRequest, EvaluationClient)
+@dataclass(frozen=True)
+class Span:
+    """A range of days split into the whole calendar months it covers (summed from the
+    month facts) and the days before and after them (summed from the bookings)."""
+
+    months: tuple[dt.date, dt.date] | None  # first days of the first and last whole month
+    days: tuple[tuple[dt.date, dt.date], ...]
+
+    @classmethod
+    def of(cls, first: dt.date, last: dt.date) -> Span:
+        if last < first:
+            return cls(months=None, days=())
+        m_first = first if first.day == 1 else _next_month(first)
+        m_last_end = last if last == _month_end(last) else last.replace(day=1) - dt.timedelta(1)
+        if m_first > m_last_end:
+            return cls(months=None, days=((first, last),))
+        days = []
+        if first < m_first:
+            days.append((first, m_first - dt.timedelta(days=1)))
+        if last > m_last_end:
+            days.append((m_last_end + dt.timedelta(days=1), last))
+        return cls(months=(m_first, m_last_end.replace(day=1)), days=tuple(days))
+
+    def month_q(self) -> Q | None:
+        if self.months is None:
+            return None
+        return Q(month__gte=self.months[0], month__lte=self.months[1])
+
+    def day_q(self, field: str = "date") -> Q | None:
+        q: Q | None = None
+        for first, last in self.days:
+            part = Q(**{f"{field}__gte": first, f"{field}__lte": last})
+            q = part if q is None else q | part
+        return q
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+def _any(*conditions: Q | None) -> Q | None:
+    out: Q | None = None
+    for c in conditions:
+        if c is not None:
+            out = c if out is None else out | c
+    return out
 
 
-class AgeInYears(Func):
-    """Whole years of age on a day (`on`, a date) for a birth date."""
+def _in(field: str, f: Filters) -> Q:
+    return Q(**{f"{field}__gte": f.start, f"{field}__lte": f.end})
 
-    output_field = IntegerField()
-    arity = 2
 
-    def __init__(self, on: Any, birth: Any, **extra: Any) -> None:
-        super().__init__(on, birth, **extra)
+# Booking sums over a period: day-parts placed, no-shows and late cancellations count days
+# up to today only ("due"); attendance and minutes every day of the period.
+DUE_MEASURES = ("placed", "no_show", "cancelled_late")
+ALL_MEASURES = ("attended", "minutes")
+BOOKING_MEASURES = (*DUE_MEASURES, *ALL_MEASURES)
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            template="CAST(DATE_PART('year', AGE(%(expressions)s)) AS INTEGER)",
-            **extra,
-        )
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        on, on_params = compiler.compile(self.source_expressions[0])
-        birth, birth_params = compiler.compile(self.source_expressions[1])
-        sql = (
-            f"(CAST(strftime('%%Y', {on}) AS INTEGER) - CAST(strftime('%%Y', {birth}) AS INTEGER)"
-            f" - (strftime('%%m-%%d', {on}) < strftime('%%m-%%d', {birth})))"
-        )
-        return sql, (*on_params, *birth_params, *on_params, *birth_params)
+# --- Outcome counts: who left, how, and where they stood after leaving -------------------
+
+WORK_OR_TRAINING_EXITS = (ExitReason.EMPLOYED, ExitReason.TRAINING)
+WORK_OR_TRAINING = (OutcomeStatus.EMPLOYED, OutcomeStatus.IN_TRAINING)
+
+
+def _leaving(f: Filters) -> Q:
+    return _in("exit_on", f)
+
+
+def _answered(months: int, f: Filters) -> Q:
+    """The client's follow-up `months` after leaving came due in the period and has its
+    answer (an unreachable client is an answer: not in work or training)."""
+    return _in(f"fu{months}_due", f) & ~Q(**{f"fu{months}_status": ""})
+
+
+def _improved(f: Filters) -> Q:
+    better_contract = Q(fu6_contract=ContractType.PERMANENT) & ~Q(
+        job_contract=ContractType.PERMANENT
+    )
+    return (
+        _answered(6, f)
+        & Q(exit_reason=ExitReason.EMPLOYED, fu6_status=OutcomeStatus.EMPLOYED)
+        & ~Q(job_contract="")
+        & (better_contract | Q(fu6_hours__gt=F("job_hours")))
+    )
+
+
+# name -> the condition on a client fact, for the filters' period
+OUTCOME_COUNTS: dict[str, Callable[[Filters], Q]] = {
+    "leavers": _leaving,
+    "left_work_or_training": lambda f: _leaving(f) & Q(exit_reason__in=WORK_OR_TRAINING_EXITS),
+    "left_employed": lambda f: _leaving(f) & Q(exit_reason=ExitReason.EMPLOYED),
+    "left_training": lambda f: _leaving(f) & Q(exit_reason=ExitReason.TRAINING),
+    "left_job_searching": lambda f: (
+        _leaving(f)
+        & ~Q(exit_reason__in=WORK_OR_TRAINING_EXITS)
+        & Q(labour_status=LabourStatus.REGISTERED_UNEMPLOYED)
+    ),
+    "leavers_cared": lambda f: _leaving(f) & Q(received_care=True),
+    "leavers_cared_regular": lambda f: _leaving(f) & Q(received_care=True, regular_place=True),
+    "fu3": lambda f: _answered(3, f),
+    "fu3_positive": lambda f: _answered(3, f) & Q(fu3_status__in=WORK_OR_TRAINING),
+    "fu6": lambda f: _answered(6, f),
+    "fu6_positive": lambda f: _answered(6, f) & Q(fu6_status__in=WORK_OR_TRAINING),
+    "fu6_employed": lambda f: _answered(6, f) & Q(fu6_status=OutcomeStatus.EMPLOYED),
+    "fu12": lambda f: _answered(12, f),
+    "fu12_positive": lambda f: _answered(12, f) & Q(fu12_status__in=WORK_OR_TRAINING),
+    "retention": lambda f: _answered(6, f) & Q(exit_reason=ExitReason.EMPLOYED),
+    "retention_kept": lambda f: (
+        _answered(6, f) & Q(exit_reason=ExitReason.EMPLOYED, fu6_status=OutcomeStatus.EMPLOYED)
+    ),
+    "improved_6m": _improved,
+}
+
+
+# --- The evaluation ---------------------------------------------------------------------
 
 
 class Evaluation:
     """One computation of indicators for one set of filters.
 
-    Use it as a context manager: it runs in one transaction and, on first need, materialises
-    two temporary tables that every later query reads instead of the large ones —
-    the research clients (the consent rule, evaluated once) and one row per care request of
-    those clients with what its bookings add up to (one pass over the bookings). The
-    aggregates that several indicators share then run once and are kept here.
+    Use it as a context manager: it first brings the research facts up to date
+    (`facts.refresh`: only what changed since the last refresh), then reads them in one
+    transaction — on PostgreSQL a repeatable-read snapshot, so that every figure sees the
+    same data. The aggregates that several indicators share run once and are kept here.
     """
 
-    def __init__(self, filters: Filters) -> None:
+    def __init__(self, filters: Filters, *, refresh: bool = True) -> None:
         self.filters = filters
         self._memo: dict[str, Any] = {}
         self._atomic: Any = None
-        self._tables = False
+        self._refresh = refresh
 
     def __enter__(self) -> Evaluation:
+        if self._refresh:
+            from zorgbrug.research import facts
+
+            facts.refresh()
+        outermost = not connection.in_atomic_block
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
+                if outermost:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 # Just-in-time compilation costs seconds of LLVM work for aggregates that run
-                # in a fraction of that; hash aggregates over the requests need more than
-                # the default 4 MB to stay in memory. Both only for this transaction.
+                # in a fraction of that; hash aggregates need more than the default 4 MB to
+                # stay in memory. Both only for this transaction.
                 cursor.execute("SET LOCAL jit = off")
                 cursor.execute("SET LOCAL work_mem = '64MB'")
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        try:
-            # On an error the transaction's rollback takes the tables away with it.
-            if self._tables and exc[0] is None:
-                with connection.cursor() as cursor:
-                    for model in TEMPORARY_TABLES:
-                        cursor.execute(f"DROP TABLE IF EXISTS {model._meta.db_table}")
-                self._tables = False
-        finally:
-            atomic, self._atomic = self._atomic, None
-            atomic.__exit__(*exc)
+        atomic, self._atomic = self._atomic, None
+        atomic.__exit__(*exc)
 
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
         if key not in self._memo:
+            if self._atomic is None:
+                raise RuntimeError(
+                    "use an Evaluation as a context manager: with Evaluation(f) as ev"
+                )
             self._memo[key] = compute()
         return self._memo[key]
 
-    # The temporary tables --------------------------------------------------------------
+    # Populations -----------------------------------------------------------------------
 
-    def _materialise(self) -> None:
-        if self._tables:
-            return
-        if self._atomic is None:
-            raise RuntimeError("use an Evaluation as a context manager: with Evaluation(f) as ev")
-        f = self.filters
-        placed = Q(status__in=PLACED)
-        in_period = Q(date__gte=f.start, date__lte=f.end)
-        measured = MinutesBetween(F("arrived_at"), F("picked_up_at"))
-        minutes = Case(
-            When(Q(arrived_at__isnull=False, picked_up_at__gt=F("arrived_at")), then=measured),
-            When(day_part="am", then=Value(NOMINAL_MINUTES["am"])),
-            default=Value(NOMINAL_MINUTES["pm"]),
-            output_field=IntegerField(),
-        )
-        attended = Q(status=BookingStatus.ATTENDED)
-        # The join with the network's research requests below keeps the right rows; when
-        # other networks have care sites too, their bookings stay out of the pass early
-        # (a literal list of site ids: a hashed IN, cheaper than a join over every booking).
-        bookings = Booking.objects.all()
-        if CareSite.objects.exclude(network_id__in=f.network_ids).exists():
-            sites = list(
-                CareSite.objects.filter(network_id__in=f.network_ids).values_list("pk", flat=True)
-            )
-            # No site at all: an id no row has, since SQL cannot be compiled for IN ().
-            bookings = bookings.filter(care_site_id__in=sites or [0])
-        per_request = (
-            bookings.order_by()
-            .values("request_id")
-            .annotate(
-                b_first_placed=Min("date", filter=placed),
-                b_attended_ever=Count("pk", filter=attended),
-                b_due=Count("pk", filter=in_period & placed & Q(date__lte=f.as_of())),
-                b_attended=Count("pk", filter=in_period & attended),
-                b_no_show=Count(
-                    "pk", filter=in_period & Q(date__lte=f.as_of(), status=BookingStatus.NO_SHOW)
-                ),
-                b_cancelled_late=Count(
-                    "pk",
-                    filter=in_period & Q(date__lte=f.as_of(), status=BookingStatus.CANCELLED_LATE),
-                ),
-                b_minutes=Sum(minutes, filter=in_period & attended),
-            )
-        )
-        tz = timezone.get_current_timezone()
-        requests = (
-            CareRequest.objects.filter(
-                network_id__in=f.network_ids,
-                client_id__in=EvaluationClient.objects.values("client_id"),
-            )
-            .order_by()
-            .values("id", "client_id", "organisation_id")
-            .annotate(kind=F("activity__kind"), asked_on=TruncDate("created_at", tzinfo=tz))
-        )
-        clients = scoping.research_clients(f.network_ids).order_by().values(client_id=F("pk"))
-        with connection.cursor() as cursor:
-            for model in TEMPORARY_TABLES:
-                cursor.execute(f"DROP TABLE IF EXISTS {model._meta.db_table}")
-            sql, params = clients.query.sql_with_params()
-            cursor.execute(f"CREATE TEMPORARY TABLE research_eval_client AS {sql}", params)
-            self._tables = True
-            r_sql, r_params = requests.query.sql_with_params()
-            b_sql, b_params = per_request.query.sql_with_params()
-            # Both parts are the ORM's own SQL; every value travels as a parameter.
-            cursor.execute(
-                "CREATE TEMPORARY TABLE research_eval_request AS "  # noqa: S608
-                "SELECT r.id, r.client_id, r.organisation_id, r.kind, r.asked_on, "
-                "b.b_first_placed AS first_placed, "
-                "COALESCE(b.b_attended_ever, 0) AS attended_ever, "
-                "COALESCE(b.b_due, 0) AS due, "
-                "COALESCE(b.b_attended, 0) AS attended, "
-                "COALESCE(b.b_no_show, 0) AS no_show, "
-                "COALESCE(b.b_cancelled_late, 0) AS cancelled_late, "
-                "COALESCE(b.b_minutes, 0) AS minutes "
-                f"FROM ({r_sql}) r LEFT JOIN ({b_sql}) b ON b.request_id = r.id",
-                (*r_params, *b_params),
-            )
-            s_sql, s_params = self._first_screenings_query().query.sql_with_params()
-            cursor.execute(f"CREATE TEMPORARY TABLE research_eval_screened AS {s_sql}", s_params)
-            # The planner knows nothing of a fresh table until it is analysed: the client
-            # table is joined by its only column, the others by their client.
-            columns = "(client_id)" if connection.vendor == "postgresql" else ""
-            cursor.execute("ANALYZE research_eval_client")
-            cursor.execute(f"ANALYZE research_eval_request {columns}")
-            cursor.execute(f"ANALYZE research_eval_screened {columns}")
+    def clients(self) -> QuerySet[ClientFact]:
+        """The research clients of the networks (all of them, whatever the referrer)."""
+        return ClientFact.objects.filter(research=True, network_id__in=self.filters.network_ids)
 
-    # Populations ---------------------------------------------------------------------
-
-    def research_client_ids(self) -> QuerySet[Any]:
-        self._materialise()
-        return EvaluationClient.objects.values("client_id")
-
-    def _created_in_period(self, prefix: str = "") -> Q:
-        f = self.filters
-        return Q(
-            **{
-                f"{prefix}created_at__gte": _day_start(f.start),
-                f"{prefix}created_at__lt": _day_start(f.end + dt.timedelta(days=1)),
-            }
-        )
-
-    def _first_screenings_query(self) -> QuerySet[Any]:
-        """The research clients' first screenings taken in the period, with what the reach
-        indicators ask of them (the source of the `research_eval_screened` table)."""
-        f = self.filters
-        earlier = Screening.objects.filter(client=OuterRef("client_id")).filter(
-            Q(taken_on__lt=OuterRef("taken_on"))
-            | Q(taken_on=OuterRef("taken_on"), pk__lt=OuterRef("pk"))
-        )
-        recipients = CareRecipient.objects.filter(client=OuterRef("client_id"))
-        true, false = Value(True), Value(False)
-        stopped = Q(stopped_job=True) | Q(stopped_course=True) | Q(stopped_interview=True)
-        return (
-            Screening.objects.filter(
-                client_id__in=EvaluationClient.objects.values("client_id"),
-                taken_on__gte=f.start,
-                taken_on__lte=f.end,
-            )
-            .filter(~Exists(earlier))
-            .order_by()
-            .values("client_id")
-            .annotate(
-                screening_id=F("pk"),
-                intake_organisation_id=F("client__intake_organisation_id"),
-                care_duties=Exists(recipients),
-                care_main_barrier=Case(
-                    When(main_barrier=MainBarrier.CARE, then=true),
-                    default=false,
-                    output_field=BooleanField(),
-                ),
-                would_accept_yes=Case(
-                    When(would_accept=WouldAccept.YES, then=true),
-                    default=false,
-                    output_field=BooleanField(),
-                ),
-                held_back=Case(
-                    When(stopped, then=true), default=false, output_field=BooleanField()
-                ),
-            )
-        )
-
-    def first_screenings(self) -> QuerySet[EvaluationScreened]:
-        """Each screened client once, by their first screening, taken in the period."""
-        self._materialise()
-        qs = EvaluationScreened.objects.all()
+    def people(self) -> QuerySet[ClientFact]:
+        """The research clients of the selected referrer (intake organisation)."""
+        qs = self.clients()
         if self.filters.organisation_id is not None:
             qs = qs.filter(intake_organisation_id=self.filters.organisation_id)
         return qs
 
-    def received_care(self) -> Exists:
-        """On screened clients: the client attended at least one day-part of care, ever."""
-        self._materialise()
-        return Exists(
-            EvaluationRequest.objects.filter(client_id=OuterRef("client_id"), attended_ever__gt=0)
-        )
+    def first_screenings(self) -> QuerySet[ClientFact]:
+        """Each screened client once, by their first screening, taken in the period."""
+        return self.people().filter(_in("screened_on", self.filters))
 
-    def participants(self) -> QuerySet[Client]:
+    def participants(self) -> QuerySet[ClientFact]:
         """ESF participants: clients who entered (were registered) in the period."""
-        f = self.filters
-        qs = Client.objects.filter(pk__in=self.research_client_ids()).filter(
-            self._created_in_period()
-        )
-        if f.organisation_id is not None:
-            qs = qs.filter(intake_organisation_id=f.organisation_id)
-        return qs
+        return self.people().filter(_in("entered_on", self.filters))
 
-    def request_facts(self, *, by_kind: bool = True) -> QuerySet[EvaluationRequest]:
-        """The research clients' care requests (all of them, with their bookings summed)."""
-        self._materialise()
+    def _request_scope(self, qs: QuerySet[Any], prefix: str = "", *, by_kind: bool = True) -> Any:
         f = self.filters
-        qs = EvaluationRequest.objects.all()
+        qs = qs.filter(**{f"{prefix}network_id__in": f.network_ids})
         if f.organisation_id is not None:
-            qs = qs.filter(organisation_id=f.organisation_id)
+            qs = qs.filter(**{f"{prefix}organisation_id": f.organisation_id})
         if by_kind and f.activity_kind:
-            qs = qs.filter(kind=f.activity_kind)
+            qs = qs.filter(**{f"{prefix}kind": f.activity_kind})
         return qs
 
-    def requests(self, *, by_kind: bool = True) -> QuerySet[EvaluationRequest]:
-        """Care requests made in the period by the selected referrer, for the selected kind."""
-        f = self.filters
-        return self.request_facts(by_kind=by_kind).filter(
-            asked_on__gte=f.start, asked_on__lte=f.end
-        )
+    def request_facts(self, *, by_kind: bool = True) -> QuerySet[RequestFact]:
+        """The research clients' care requests (all of them), of the referrer and kind."""
+        return self._request_scope(RequestFact.objects.filter(research=True), by_kind=by_kind)
 
-    def bookings(self, *, by_kind: bool = True) -> QuerySet[Booking]:
-        """Bookings for care on a day in the period, of the selected requests (for the time
-        series of the charts; the indicators read the request facts)."""
-        f = self.filters
-        return Booking.objects.filter(
-            date__gte=f.start,
-            date__lte=f.end,
-            request_id__in=self.request_facts(by_kind=by_kind).values("id"),
+    def requests(self, *, by_kind: bool = True) -> QuerySet[RequestFact]:
+        """Care requests made in the period by the selected referrer, for the selected kind."""
+        return self.request_facts(by_kind=by_kind).filter(_in("asked_on", self.filters))
+
+    def _month_facts(self, *, everyone: bool = False) -> QuerySet[RequestMonthFact]:
+        qs = (
+            RequestMonthFact.objects.all()
+            if everyone
+            else RequestMonthFact.objects.filter(research=True)
         )
+        return self._request_scope(qs)
+
+    def _edge_bookings(self, *, everyone: bool = False) -> QuerySet[Booking]:
+        """Bookings (of the selected requests) for the days of the period outside whole months."""
+        qs = Booking.objects.all()
+        if not everyone:
+            qs = qs.filter(request__research_fact__research=True)
+        return self._request_scope(qs, "request__research_fact__")
+
+    def _spans(self) -> dict[str, Span]:
+        f = self.filters
+        return {
+            "all": Span.of(f.start, f.end),
+            "due": Span.of(f.start, min(f.end, f.as_of())),
+        }
 
     # Shared aggregates ---------------------------------------------------------------
 
@@ -566,40 +516,119 @@ class Evaluation:
 
         return self.memo("reach", run)
 
-    def _by_kind_and_referrer(self, *, by_kind: bool = True) -> list[dict[str, Any]]:
-        """Requests made in the period, served or not, and care used in the period, per
-        (activity kind, organisation): the totals, the kind table and the referrer table's
-        request columns all add up from these rows (one query over the request facts)."""
-        if not self.filters.activity_kind:
-            by_kind = True  # the same rows either way
+    def _request_rows(self) -> dict[tuple[str, int], dict[str, int]]:
+        """Requests made in the period, and of them served, per (kind, organisation) — all
+        kinds, whatever the kind filter (the tables read them)."""
 
-        def run() -> list[dict[str, Any]]:
-            f = self.filters
-            made = Q(asked_on__gte=f.start, asked_on__lte=f.end)
-            rows: Iterable[dict[str, Any]] = (
-                self.request_facts(by_kind=by_kind)
+        def run() -> dict[tuple[str, int], dict[str, int]]:
+            made = _in("asked_on", self.filters)
+            rows = (
+                self.request_facts(by_kind=False)
+                .filter(made)
                 .order_by()
                 .values("kind", "organisation_id")
                 .annotate(
-                    requests=Count("pk", filter=made),
-                    served=Count("pk", filter=made & Q(first_placed__isnull=False)),
-                    due=Sum("due"),
-                    attended=Sum("attended"),
-                    no_show=Sum("no_show"),
-                    cancelled_late=Sum("cancelled_late"),
-                    minutes=Sum("minutes"),
-                )  # type: ignore[assignment]
+                    requests=Count("pk"), served=Count("pk", filter=Q(first_placed__isnull=False))
+                )
             )
-            return list(rows)
+            return {
+                (r["kind"], int(r["organisation_id"])): {
+                    "requests": int(r["requests"]),
+                    "served": int(r["served"]),
+                }
+                for r in rows
+            }
 
-        return self.memo(f"kind_referrer:{by_kind}", run)
+        return self.memo("request_rows", run)
 
-    def _sum(self, field: str, *, key: str | None = None, value: Any = None) -> int:
-        rows = self._by_kind_and_referrer()
-        return sum(int(r[field] or 0) for r in rows if key is None or r[key] == value)
+    def _booking_rows(self) -> dict[tuple[str, int, bool], dict[str, int]]:
+        """Day-parts placed (up to today), attended, no-shows and late cancellations (up to
+        today) and minutes of care on days in the period, per (kind, organisation, research
+        consent): whole months from the month facts, other days from the bookings."""
+
+        def run() -> dict[tuple[str, int, bool], dict[str, int]]:
+            spans = self._spans()
+            out: dict[tuple[str, int, bool], dict[str, int]] = {}
+
+            def add(rows: Iterable[Any]) -> None:
+                for r in rows:
+                    key = (r["g_kind"], int(r["g_org"]), bool(r["g_research"]))
+                    totals = out.setdefault(key, dict.fromkeys(BOOKING_MEASURES, 0))
+                    for name in BOOKING_MEASURES:
+                        totals[name] += int(r.get(name) or 0)
+
+            month_q = {k: s.month_q() for k, s in spans.items()}
+            aggregates: dict[str, Any] = {}
+            for name in BOOKING_MEASURES:
+                q = month_q["due" if name in DUE_MEASURES else "all"]
+                if q is not None:
+                    aggregates[name] = Sum(name, filter=q)
+            where = _any(*month_q.values())
+            if where is not None:
+                add(
+                    self._month_facts(everyone=True)
+                    .filter(where)
+                    .order_by()
+                    .values(g_kind=F("kind"), g_org=F("organisation_id"), g_research=F("research"))
+                    .annotate(**aggregates)
+                )
+            day_q = {k: s.day_q() for k, s in spans.items()}
+            where = _any(*day_q.values())
+            if where is not None:
+                placed = Q(status__in=PLACED)
+                attended = Q(status=BookingStatus.ATTENDED)
+                conditions = {
+                    "placed": placed,
+                    "no_show": Q(status=BookingStatus.NO_SHOW),
+                    "cancelled_late": Q(status=BookingStatus.CANCELLED_LATE),
+                    "attended": attended,
+                }
+                booking_aggregates: dict[str, Any] = {}
+                for name, condition in conditions.items():
+                    q = day_q["due" if name in DUE_MEASURES else "all"]
+                    if q is not None:
+                        booking_aggregates[name] = Count("pk", filter=condition & q)
+                if day_q["all"] is not None:
+                    booking_aggregates["minutes"] = Sum(
+                        minutes_of_care(), filter=attended & day_q["all"]
+                    )
+                fact = "request__research_fact__"
+                add(
+                    self._edge_bookings(everyone=True)
+                    .filter(where)
+                    .order_by()
+                    .values(
+                        g_kind=F(f"{fact}kind"),
+                        g_org=F(f"{fact}organisation_id"),
+                        g_research=F(f"{fact}research"),
+                    )
+                    .annotate(**booking_aggregates)
+                )
+            return out
+
+        return self.memo("booking_rows", run)
+
+    def _bookings_by(
+        self, *, kind: str | None = None, everyone: bool = False, by_kind: bool = True
+    ) -> dict[str, int]:
+        totals = dict.fromkeys(BOOKING_MEASURES, 0)
+        wanted = self.filters.activity_kind if by_kind else None
+        for (k, _org, research), values in self._booking_rows().items():
+            if (kind is not None and k != kind) or (wanted and k != wanted):
+                continue
+            if research or everyone:
+                for name in BOOKING_MEASURES:
+                    totals[name] += values[name]
+        return totals
 
     def request_totals(self) -> dict[str, int]:
-        return {"requests": self._sum("requests"), "served": self._sum("served")}
+        wanted = self.filters.activity_kind
+        out = {"requests": 0, "served": 0}
+        for (kind, _org), values in self._request_rows().items():
+            if not wanted or kind == wanted:
+                out["requests"] += values["requests"]
+                out["served"] += values["served"]
+        return out
 
     def waits(self) -> dict[float, float | None]:
         def run() -> dict[float, float | None]:
@@ -609,10 +638,47 @@ class Evaluation:
         return self.memo("waits", run)
 
     def booking_totals(self) -> dict[str, int]:
+        """Day-parts and minutes of the research clients' care (see `_booking_rows`); "due"
+        is the day-parts with a place given, on days up to today."""
+        totals = self._bookings_by()
         return {
-            name: self._sum(name)
-            for name in ("due", "attended", "no_show", "cancelled_late", "minutes")
+            "due": totals["placed"],
+            "attended": totals["attended"],
+            "no_show": totals["no_show"],
+            "cancelled_late": totals["cancelled_late"],
+            "minutes": totals["minutes"],
         }
+
+    def attended_by_month(self) -> dict[dt.date, int]:
+        """Day-parts of care used per calendar month of the period (for the charts)."""
+
+        def run() -> dict[dt.date, int]:
+            span = self._spans()["all"]
+            out: dict[dt.date, int] = {}
+            month_q = span.month_q()
+            if month_q is not None:
+                for r in (
+                    self._month_facts()
+                    .filter(month_q)
+                    .order_by()
+                    .values("month")
+                    .annotate(n=Sum("attended"))
+                ):
+                    out[r["month"]] = out.get(r["month"], 0) + int(r["n"] or 0)
+            day_q = span.day_q()
+            if day_q is not None:
+                for edge in (
+                    self._edge_bookings()
+                    .filter(day_q, status=BookingStatus.ATTENDED)
+                    .annotate(m=TruncMonth("date"))
+                    .order_by()
+                    .values("m")
+                    .annotate(n=Count("pk"))
+                ):
+                    out[edge["m"]] = out.get(edge["m"], 0) + int(edge["n"] or 0)
+            return out
+
+        return self.memo("attended_by_month", run)
 
     def occupancy(self) -> dict[str, int]:
         def run() -> dict[str, int]:
@@ -633,13 +699,9 @@ class Evaluation:
         """Per ESF category, the participants by gender: {category: {gender: n}}."""
 
         def run() -> dict[str, dict[str, int]]:
-            tz = timezone.get_current_timezone()
-            qs = self.participants().annotate(
-                age=AgeInYears(TruncDate("created_at", tzinfo=tz), F("birth_date"))
-            )
             aggregates = {c.key: Count("pk", filter=c.condition) for c in ESF_CATEGORIES}
             rows: Iterable[dict[str, Any]] = (
-                qs.order_by().values("gender").annotate(**aggregates)  # type: ignore[assignment]
+                self.participants().order_by().values("gender").annotate(**aggregates)  # type: ignore[assignment]
             )
             out: dict[str, dict[str, int]] = {
                 c.key: dict.fromkeys(GENDERS, 0) for c in ESF_CATEGORIES
@@ -650,6 +712,152 @@ class Evaluation:
             return out
 
         return self.memo("esf", run)
+
+    def outcome_rows(self) -> dict[tuple[int, str], dict[str, int]]:
+        """Every outcome count (`OUTCOME_COUNTS`) per (intake organisation, gender), in one
+        query: the outcome indicators, the ESF+ results and the referrer table add up from
+        these rows."""
+
+        def run() -> dict[tuple[int, str], dict[str, int]]:
+            f = self.filters
+            aggregates = {name: Count("pk", filter=q(f)) for name, q in OUTCOME_COUNTS.items()}
+            population = _any(*(q(f) for q in OUTCOME_COUNTS.values()))
+            rows: Iterable[dict[str, Any]] = (
+                self.people()
+                .filter(population)
+                .order_by()
+                .values("intake_organisation_id", "gender")
+                .annotate(**aggregates)  # type: ignore[assignment]
+            )
+            return {
+                (int(r["intake_organisation_id"]), r["gender"]): {
+                    name: int(r[name] or 0) for name in OUTCOME_COUNTS
+                }
+                for r in rows
+            }
+
+        return self.memo("outcome_rows", run)
+
+    def outcomes(
+        self, *, organisation: int | None = None, gender: str | None = None
+    ) -> dict[str, int]:
+        totals = dict.fromkeys(OUTCOME_COUNTS, 0)
+        for (org, g), values in self.outcome_rows().items():
+            if (organisation is None or org == organisation) and (gender is None or g == gender):
+                for name, n in values.items():
+                    totals[name] += n
+        return totals
+
+    def outcomes_by_kind(self) -> dict[str, dict[str, int]]:
+        """Per activity kind: the leavers in the period who had care asked for an activity of
+        that kind (at any time), and of them who left for work or training."""
+
+        def run() -> dict[str, dict[str, int]]:
+            f = self.filters
+            positive = Q(exit_reason__in=WORK_OR_TRAINING_EXITS)
+            aggregates: dict[str, Any] = {}
+            for kind in ActivityKind.values:
+                asked = Q(
+                    Exists(
+                        RequestFact.objects.filter(
+                            client_id=OuterRef("pk"),
+                            kind=kind,
+                            network_id__in=f.network_ids,
+                        )
+                    )
+                )
+                aggregates[f"{kind}__leavers"] = Count("pk", filter=asked)
+                aggregates[f"{kind}__positive"] = Count("pk", filter=asked & positive)
+            row = self.people().filter(_leaving(f)).aggregate(**aggregates)
+            return {
+                kind: {
+                    "leavers": int(row[f"{kind}__leavers"] or 0),
+                    "positive": int(row[f"{kind}__positive"] or 0),
+                }
+                for kind in ActivityKind.values
+            }
+
+        return self.memo("outcomes_by_kind", run)
+
+    def esf_results(self) -> dict[str, dict[str, int]]:
+        """Per ESF+ result, the participants by gender."""
+        out: dict[str, dict[str, int]] = {r.key: dict.fromkeys(GENDERS, 0) for r in ESF_RESULTS}
+        for (_org, gender), values in self.outcome_rows().items():
+            for r in ESF_RESULTS:
+                out[r.key][gender] = out[r.key].get(gender, 0) + values[r.count]
+        return out
+
+    # Cost -------------------------------------------------------------------------------
+
+    def costs(self) -> dict[str, Decimal]:
+        """Cost lines of the closed settlements on days in the period: their number, the care
+        costs, the parent contributions and what the network paid (exact to the cent)."""
+
+        def run() -> dict[str, Decimal]:
+            f = self.filters
+            qs = CostFact.objects.filter(network_id__in=f.network_ids).filter(_in("date", f))
+            if f.organisation_id is not None:
+                qs = qs.filter(referrer_id=f.organisation_id)
+            if f.activity_kind:
+                qs = qs.filter(activity_kind=f.activity_kind)
+            row = qs.aggregate(
+                lines=Sum("lines"), gross=Sum("gross"), parent=Sum("parent"), amount=Sum("amount")
+            )
+            return {
+                "lines": Decimal(int(row["lines"] or 0)),
+                "gross": cents(row["gross"]),
+                "parent": cents(row["parent"]),
+                "amount": cents(row["amount"]),
+            }
+
+        return self.memo("costs", run)
+
+    def clients_served_everyone(self) -> int:
+        """Clients, with or without research consent, who attended at least one day-part of
+        care (of the selected referrer and kind) on a day in the period: what the cost per
+        client divides by."""
+
+        def run() -> int:
+            span = self._spans()["all"]
+            parts: list[QuerySet[Any]] = []
+            if span.months is not None:
+                parts.append(
+                    self._month_facts(everyone=True)
+                    .filter(span.month_q(), attended__gt=0)
+                    .order_by()
+                    .values("client_id")
+                )
+            day_q = span.day_q()
+            if day_q is not None:
+                parts.append(
+                    self._edge_bookings(everyone=True)
+                    .filter(day_q, status=BookingStatus.ATTENDED)
+                    .order_by()
+                    .values("request__research_fact__client_id")
+                )
+            if not parts:
+                return 0
+            if len(parts) == 1:
+                return int(parts[0].distinct().count())
+            return int(parts[0].union(parts[1]).count())
+
+        return self.memo("clients_served_everyone", run)
+
+    def positive_outcomes_everyone(self) -> int:
+        """Clients of the networks, with or without research consent, who left in the period
+        for work or training: what the cost per positive outcome divides by."""
+
+        def run() -> int:
+            f = self.filters
+            return int(
+                ClientFact.objects.filter(network_id__in=f.network_ids)
+                .filter(_leaving(f), exit_reason__in=WORK_OR_TRAINING_EXITS)
+                .count()
+            )
+
+        return self.memo("positive_outcomes_everyone", run)
+
+    # Tables by referrer and by kind -------------------------------------------------
 
     def referrer_rows(self) -> list[tuple[int, str]]:
         f = self.filters
@@ -677,14 +885,13 @@ class Evaluation:
             rows = (
                 self.first_screenings()
                 .filter(care_duties=True)
-                .annotate(received=self.received_care())
                 .order_by()
-                .values("intake_organisation_id", "received")
+                .values("intake_organisation_id", "received_care")
                 .annotate(n=Count("pk"), **measures)
             )
             for row in rows:
                 values: dict[str, Any] = dict(row)
-                key = (int(values.pop("intake_organisation_id")), bool(values.pop("received")))
+                key = (int(values.pop("intake_organisation_id")), bool(values.pop("received_care")))
                 out[key] = {k: int(v or 0) for k, v in values.items()}
             return out
 
@@ -695,12 +902,16 @@ class Evaluation:
             people = self.people_by_referrer()
             asked: dict[int, list[int]] = {}
             # The referrer table answers to period, network and referrer, not to the kind.
-            for r in self._by_kind_and_referrer(by_kind=False):
-                totals = asked.setdefault(int(r["organisation_id"]), [0, 0])
-                totals[0] += int(r["requests"] or 0)
-                totals[1] += int(r["served"] or 0)
+            for (_kind, org), values in self._request_rows().items():
+                totals = asked.setdefault(org, [0, 0])
+                totals[0] += values["requests"]
+                totals[1] += values["served"]
+            left = {org for org, _g in self.outcome_rows()}
             known = dict(self.referrer_rows())
             seen = {org for org, _received in people} | {o for o, t in asked.items() if t[0]}
+            seen |= {o for o in left if self.outcomes(organisation=o)["leavers"]}
+            if self.filters.organisation_id is not None:
+                seen &= {self.filters.organisation_id}
             extra = seen - set(known)
             if extra:  # an intake organisation that is no longer a referring partner
                 known.update(Organisation.objects.filter(pk__in=extra).values_list("pk", "name"))
@@ -709,11 +920,25 @@ class Evaluation:
                 got = people.get((org_id, True), {}).get("n", 0)
                 n = got + people.get((org_id, False), {}).get("n", 0)
                 req, served = asked.get(org_id, [0, 0])
+                o = self.outcomes(organisation=org_id)
                 rows.append(
                     Row(
                         key=str(org_id),
                         label=name,
-                        values=(n, got, _ratio(got, n), req, served, _ratio(served, req)),
+                        values=(
+                            n,
+                            got,
+                            _ratio(got, n),
+                            req,
+                            served,
+                            _ratio(served, req),
+                            o["leavers"],
+                            o["left_work_or_training"],
+                            _ratio(o["left_work_or_training"], o["leavers"]),
+                            o["fu6"],
+                            o["fu6_positive"],
+                            _ratio(o["fu6_positive"], o["fu6"]),
+                        ),
                     )
                 )
             return Table(columns=REFERRER_COLUMNS, rows=tuple(rows))
@@ -725,13 +950,31 @@ class Evaluation:
             kinds = [(k, label) for k, label in ActivityKind.choices]
             if self.filters.activity_kind:
                 kinds = [(k, label) for k, label in kinds if k == self.filters.activity_kind]
+            requests: dict[str, list[int]] = {}
+            for (kind, _org), values in self._request_rows().items():
+                totals = requests.setdefault(kind, [0, 0])
+                totals[0] += values["requests"]
+                totals[1] += values["served"]
+            outcomes = self.outcomes_by_kind()
             rows = []
             for kind, label in kinds:
-                req = self._sum("requests", key="kind", value=kind)
-                served = self._sum("served", key="kind", value=kind)
-                used = self._sum("attended", key="kind", value=kind)
+                req, served = requests.get(kind, [0, 0])
+                used = self._bookings_by(kind=kind)["attended"]
+                left = outcomes[kind]
                 rows.append(
-                    Row(key=kind, label=str(label), values=(req, served, _ratio(served, req), used))
+                    Row(
+                        key=kind,
+                        label=str(label),
+                        values=(
+                            req,
+                            served,
+                            _ratio(served, req),
+                            used,
+                            left["leavers"],
+                            left["positive"],
+                            _ratio(left["positive"], left["leavers"]),
+                        ),
+                    )
                 )
             return Table(columns=KIND_COLUMNS, rows=tuple(rows))
 
@@ -749,12 +992,21 @@ REFERRER_COLUMNS = (
     Column("requests", _("care requests made"), Unit.REQUESTS),
     Column("served", _("of which served"), Unit.REQUESTS),
     Column("served_share", _("share served"), Unit.SHARE),
+    Column("leavers", _("clients who left"), Unit.PEOPLE),
+    Column("left_work_or_training", _("of whom for work or training"), Unit.PEOPLE),
+    Column("outcome_at_exit", _("in work or training at exit"), Unit.SHARE),
+    Column("followed_6m", _("followed up 6 months after leaving"), Unit.PEOPLE),
+    Column("positive_6m", _("of whom in work or training"), Unit.PEOPLE),
+    Column("outcome_6m", _("in work or training after 6 months"), Unit.SHARE),
 )
 KIND_COLUMNS = (
     Column("requests", _("care requests"), Unit.REQUESTS),
     Column("served", _("of which served"), Unit.REQUESTS),
     Column("served_share", _("share served"), Unit.SHARE),
     Column("day_parts_used", _("day-parts of care used"), Unit.DAY_PARTS),
+    Column("leavers", _("clients who left, with care for this kind"), Unit.PEOPLE),
+    Column("left_work_or_training", _("of whom for work or training"), Unit.PEOPLE),
+    Column("outcome_at_exit", _("in work or training at exit"), Unit.SHARE),
 )
 
 
@@ -889,6 +1141,100 @@ ESF_CATEGORIES: tuple[EsfCategory, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class EsfResult:
+    """An ESF+ result indicator: an outcome count (`OUTCOME_COUNTS`) by gender."""
+
+    key: str
+    name: Promise
+    definition: Promise
+    formula: Promise
+    count: str
+
+
+ESF_RESULTS: tuple[EsfResult, ...] = (
+    EsfResult(
+        "leavers",
+        _("Participants leaving"),
+        _("Participants whose exit from the pathway falls in the period."),
+        _("count(participants whose exit falls in the period)"),
+        "leavers",
+    ),
+    EsfResult(
+        "job_searching",
+        _("Engaged in job searching upon leaving"),
+        _(
+            "Participants leaving in the period, not for work or training, whose record shows "
+            "them as registered job seekers. The record keeps no history of the labour-market "
+            "status: it is the status recorded now."
+        ),
+        _("count(leavers not for work or training, status = registered job seeker)"),
+        "left_job_searching",
+    ),
+    EsfResult(
+        "in_training",
+        _("In education or training upon leaving"),
+        _("Participants leaving in the period because they started education or training."),
+        _("count(leavers with exit reason education or training)"),
+        "left_training",
+    ),
+    EsfResult(
+        "employed",
+        _("In employment, including self-employment, upon leaving"),
+        _("Participants leaving in the period because they found work."),
+        _("count(leavers with exit reason work)"),
+        "left_employed",
+    ),
+    EsfResult(
+        "employed_6m",
+        _("In employment six months after leaving"),
+        _(
+            "Participants whose follow-up six months after leaving came due in the period and "
+            "found them employed (including self-employed)."
+        ),
+        _("count(6-month follow-ups after leaving due in the period: employed)"),
+        "fu6_employed",
+    ),
+    EsfResult(
+        "improved_6m",
+        _("Improved labour-market situation six months after leaving"),
+        _(
+            "Participants who left for work and whose follow-up six months after leaving came "
+            "due in the period and found them employed in a better situation than the job "
+            "they left for (their last job start): a permanent contract after a fixed-term, "
+            "agency or other one, or more hours a week."
+        ),
+        _(
+            "count(left for work, employed at the 6-month follow-up with a permanent contract "
+            "where the job start had none, or more hours a week than the job start)"
+        ),
+        "improved_6m",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class NotComputed:
+    key: str
+    group: Promise
+    name: Promise
+    reason: Promise
+
+
+# Published in docs/indicators.md, so that readers know what is asked for but not computed.
+NOT_COMPUTED: tuple[NotComputed, ...] = (
+    NotComputed(
+        "esf_result.qualification",
+        _("ESF+ result indicators, by gender"),
+        _("Gaining a qualification upon leaving"),
+        _(
+            "Zorgbrug records no qualifications: a training module's certificate of "
+            "participation is not one."
+        ),
+    ),
+)
+
+
 # --- The indicators -------------------------------------------------------------------
 
 
@@ -900,11 +1246,41 @@ def _esf_value(key: str) -> Callable[[Evaluation], IndicatorValue]:
     return compute
 
 
+def _esf_result_value(key: str) -> Callable[[Evaluation], IndicatorValue]:
+    def compute(ev: Evaluation) -> IndicatorValue:
+        by_gender = ev.esf_results()[key]
+        return ByGender(counts=tuple((g, by_gender.get(g, 0)) for g in GENDERS))
+
+    return compute
+
+
 def _wait(fraction: float) -> Callable[[Evaluation], IndicatorValue]:
     def compute(ev: Evaluation) -> IndicatorValue:
         return Measure(value=ev.waits()[fraction], n=ev.request_totals()["served"])
 
     return compute
+
+
+def _follow_up_share(months: int) -> Callable[[Evaluation], IndicatorValue]:
+    def compute(ev: Evaluation) -> IndicatorValue:
+        counts = ev.outcomes()
+        return Share(counts[f"fu{months}_positive"], counts[f"fu{months}"])
+
+    return compute
+
+
+def _follow_up_text(message: str, months: int) -> Promise:
+    """A translatable text with the number of months filled in when it is shown (in the
+    language of that moment)."""
+    return cast(Promise, lazy(lambda: gettext(message) % {"months": months}, str)())
+
+
+def _per_hour(ev: Evaluation) -> IndicatorValue:
+    minutes = Decimal(ev._bookings_by(everyone=True)["minutes"])
+    hours = cents(minutes / 60)
+    if not minutes:
+        return Money(amount=None, basis=hours, basis_unit="hours")
+    return Money(amount=cents(ev.costs()["amount"] * 60 / minutes), basis=hours, basis_unit="hours")
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -1106,16 +1482,21 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         key="uptake.by_referrer",
         group=Group.UPTAKE,
-        name=_("Uptake by referrer organisation"),
+        name=_("Uptake and outcomes by referrer organisation"),
         definition=_(
             "Per referring organisation (the client's intake organisation): screened clients "
             "with care duties, how many of them received care (attended at least one "
-            "day-part, at any time so far) and the uptake share; and the care requests the "
-            "organisation made in the period with the share served."
+            "day-part, at any time so far) and the uptake share; the care requests the "
+            "organisation made in the period with the share served; the clients who left in "
+            "the period with the share who left for work or training; and the clients whose "
+            "follow-up six months after leaving came due in the period, with the share in "
+            "work or training then."
         ),
         formula=_(
             "uptake = clients who received care / screened clients with care duties; "
-            "share served = requests with a place given / requests made"
+            "share served = requests with a place given / requests made; outcome at exit = "
+            "leavers for work or training / leavers; outcome after 6 months = in work or "
+            "training at the 6-month follow-up / answered 6-month follow-ups"
         ),
         unit=Unit.TABLE,
         compute=lambda ev: ev.by_referrer(),
@@ -1124,13 +1505,18 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         key="uptake.by_activity_kind",
         group=Group.UPTAKE,
-        name=_("Uptake by activity kind"),
+        name=_("Uptake and outcomes by activity kind"),
         definition=_(
             "Per kind of activity the care was for (course, job interview, first weeks of a "
-            "job, ...): care requests made in the period, the share served, and the day-parts "
-            "of care used in the period."
+            "job, ...): care requests made in the period, the share served, the day-parts "
+            "of care used in the period; and the clients who left in the period having had "
+            "care asked for an activity of that kind (at any time), with the share who left "
+            "for work or training. A client with care for several kinds counts in each."
         ),
-        formula=_("share served = requests with a place given / requests made, per kind"),
+        formula=_(
+            "share served = requests with a place given / requests made, per kind; outcome "
+            "at exit = leavers for work or training / leavers with a care request of the kind"
+        ),
         unit=Unit.TABLE,
         compute=lambda ev: ev.by_kind(),
     ),
@@ -1148,63 +1534,195 @@ INDICATORS: tuple[Indicator, ...] = (
         )
         for c in ESF_CATEGORIES
     ),
-    # EXTENSION POINT (phase 2, zorgbrug.pathways): outcome indicators — in training or
-    # employment at exit and at 3, 6 and 12 months; job retention at 6 months among those
-    # employed at exit; moved on to regular childcare; outcome rates per referrer and per
-    # activity kind (new columns of uptake.by_referrer / uptake.by_activity_kind). Add them
-    # here, with an `Evaluation.outcomes()` aggregate over the pathways' follow-ups.
-    # EXTENSION POINT (phase 2, zorgbrug.covenant): cost indicators from the settlements —
-    # total, per client served, per hour of care (service.hours_used), per positive outcome.
+    # Outcomes -------------------------------------------------------------------------
+    Indicator(
+        key="outcome.leavers",
+        group=Group.OUTCOME,
+        name=_("Clients who left"),
+        definition=_("Clients whose exit from the pathway (with its reason) falls in the period."),
+        formula=_("count(clients whose exit date falls in the period)"),
+        unit=Unit.PEOPLE,
+        compute=lambda ev: ev.outcomes()["leavers"],
+        dimensions=PEOPLE_DIMENSIONS,
+    ),
+    Indicator(
+        key="outcome.at_exit",
+        group=Group.OUTCOME,
+        name=_("In work or training at exit"),
+        definition=_(
+            "Share of the clients who left in the period who left because they found work "
+            "(including self-employment) or started education or training."
+        ),
+        formula=_("count(leavers with exit reason work or training) / clients who left"),
+        unit=Unit.SHARE,
+        compute=lambda ev: Share(ev.outcomes()["left_work_or_training"], ev.outcomes()["leavers"]),
+        dimensions=PEOPLE_DIMENSIONS,
+    ),
+    *(
+        Indicator(
+            key=f"outcome.at_{months}_months",
+            group=Group.OUTCOME,
+            name=name,
+            definition=_follow_up_text(
+                gettext_noop(
+                    "Of the clients whose follow-up %(months)s months after leaving came due in "
+                    "the period and was answered: the share in work or in education or training "
+                    "then. The follow-up after leaving is the one of the exit or, when the exit "
+                    "came within three months of a job start, the one of that job start. An "
+                    "unreachable client counts as not in work or training."
+                ),
+                months,
+            ),
+            formula=_follow_up_text(
+                gettext_noop(
+                    "count(answered %(months)s-month follow-ups: employed or in training) / "
+                    "count(answered %(months)s-month follow-ups due in the period)"
+                ),
+                months,
+            ),
+            unit=Unit.SHARE,
+            compute=_follow_up_share(months),
+            dimensions=PEOPLE_DIMENSIONS,
+        )
+        for months, name in (
+            (3, _("In work or training 3 months after leaving")),
+            (6, _("In work or training 6 months after leaving")),
+            (12, _("In work or training 12 months after leaving")),
+        )
+    ),
+    Indicator(
+        key="outcome.job_retention_6m",
+        group=Group.OUTCOME,
+        name=_("Job retention at 6 months"),
+        definition=_(
+            "Of the clients who left because they found work and whose follow-up six months "
+            "after leaving came due in the period and was answered: the share still (or "
+            "again) employed then."
+        ),
+        formula=_(
+            "count(left for work, employed at the 6-month follow-up) / count(left for work, "
+            "6-month follow-up answered and due in the period)"
+        ),
+        unit=Unit.SHARE,
+        compute=lambda ev: Share(ev.outcomes()["retention_kept"], ev.outcomes()["retention"]),
+        dimensions=PEOPLE_DIMENSIONS,
+    ),
+    Indicator(
+        key="outcome.regular_childcare",
+        group=Group.OUTCOME,
+        name=_("Moved on to regular childcare"),
+        definition=_(
+            "Of the clients who left in the period and had received care through the network "
+            "(attended at least one day-part): the share for whom a regular childcare place "
+            "was found (a place with a start date recorded, for a child or the family)."
+        ),
+        formula=_(
+            "count(leavers who received care and have a regular place) / count(leavers who "
+            "received care)"
+        ),
+        unit=Unit.SHARE,
+        compute=lambda ev: Share(
+            ev.outcomes()["leavers_cared_regular"], ev.outcomes()["leavers_cared"]
+        ),
+        dimensions=PEOPLE_DIMENSIONS,
+    ),
+    # Cost -------------------------------------------------------------------------------
+    Indicator(
+        key="cost.total",
+        group=Group.COST,
+        name=_("Total cost paid by the network"),
+        definition=_(
+            "What the network paid for care on days in the period, from the cost lines of the "
+            "closed monthly settlements (corrections of a closed month included, on the day "
+            "they correct): care costs less parent contributions. Places and money are not "
+            "people: every cost line counts, with or without research consent. With a "
+            "referrer or activity-kind filter only the lines of that referrer's or kind's "
+            "bookings count (unused reserved places belong to no one)."
+        ),
+        formula=_(
+            "sum over cost lines of closed settlements dated in the period of (paid by the network)"
+        ),
+        unit=Unit.EUROS,
+        compute=lambda ev: Money(
+            amount=ev.costs()["amount"], basis=ev.costs()["lines"], basis_unit="lines"
+        ),
+    ),
+    Indicator(
+        key="cost.care_costs",
+        group=Group.COST,
+        name=_("Care costs, parent contributions included"),
+        definition=_(
+            "The cost of the care on days in the period before the parents' contributions, "
+            "from the same cost lines as the total."
+        ),
+        formula=_("sum over cost lines of closed settlements dated in the period of (care cost)"),
+        unit=Unit.EUROS,
+        compute=lambda ev: Money(
+            amount=ev.costs()["gross"], basis=ev.costs()["lines"], basis_unit="lines"
+        ),
+    ),
+    Indicator(
+        key="cost.per_client",
+        group=Group.COST,
+        name=_("Cost per client served"),
+        definition=_(
+            "The total paid by the network divided by the clients who attended at least one "
+            "day-part of care on a day in the period. The money paid for everyone's care, so "
+            "the clients are counted with or without research consent."
+        ),
+        formula=_("total cost / count(clients with attended care on a day in the period)"),
+        unit=Unit.EUROS,
+        compute=lambda ev: per(
+            ev.costs()["amount"], Decimal(ev.clients_served_everyone()), "clients"
+        ),
+    ),
+    Indicator(
+        key="cost.per_hour",
+        group=Group.COST,
+        name=_("Cost per hour of care"),
+        definition=_(
+            "The total paid by the network divided by the hours of care attended in the "
+            "period (as in 'Hours of care used', but for every booking, with or without "
+            "research consent, like the cost)."
+        ),
+        formula=_("total cost / (sum of minutes of attended care in the period / 60)"),
+        unit=Unit.EUROS,
+        compute=_per_hour,
+    ),
+    Indicator(
+        key="cost.per_positive_outcome",
+        group=Group.COST,
+        name=_("Cost per positive outcome"),
+        definition=_(
+            "The total paid by the network divided by the clients who left in the period for "
+            "work or for education or training, with or without research consent. It "
+            "charges all the care of the period to these outcomes, so it is an upper bound "
+            "of what one outcome costs."
+        ),
+        formula=_("total cost / count(clients who left in the period for work or training)"),
+        unit=Unit.EUROS,
+        compute=lambda ev: per(
+            ev.costs()["amount"], Decimal(ev.positive_outcomes_everyone()), "outcomes"
+        ),
+        dimensions=PLACE_DIMENSIONS,
+    ),
+    # ESF+ results -----------------------------------------------------------------------
+    *(
+        Indicator(
+            key=f"esf_result.{r.key}",
+            group=Group.ESF_RESULT,
+            name=r.name,
+            definition=r.definition,
+            formula=r.formula,
+            unit=Unit.PEOPLE,
+            compute=_esf_result_value(r.key),
+            dimensions=PEOPLE_DIMENSIONS,
+        )
+        for r in ESF_RESULTS
+    ),
 )
 
 BY_KEY: dict[str, Indicator] = {i.key: i for i in INDICATORS}
-
-
-@dataclass(frozen=True)
-class Planned:
-    key: str
-    group: Promise
-    name: Promise
-    source: str
-
-
-# Published in docs/indicators.md as "not yet computed", so that readers know what comes.
-PLANNED: tuple[Planned, ...] = (
-    Planned("outcome.at_exit", _("Outcomes"), _("In training or employment at exit"), "pathways"),
-    Planned(
-        "outcome.at_3_6_12_months",
-        _("Outcomes"),
-        _("In training or employment at 3, 6 and 12 months"),
-        "pathways",
-    ),
-    Planned(
-        "outcome.job_retention_6m",
-        _("Outcomes"),
-        _("Job retention at 6 months among those employed at exit"),
-        "pathways",
-    ),
-    Planned(
-        "outcome.regular_childcare",
-        _("Outcomes"),
-        _("Moved on to regular childcare"),
-        "pathways",
-    ),
-    Planned(
-        "outcome.by_referrer_and_kind",
-        _("Outcomes"),
-        _("Outcome rates by referrer organisation and by activity kind"),
-        "pathways",
-    ),
-    Planned("cost.total", _("Cost"), _("Total cost of care"), "covenant"),
-    Planned("cost.per_client", _("Cost"), _("Cost per client served"), "covenant"),
-    Planned("cost.per_hour", _("Cost"), _("Cost per hour of care"), "covenant"),
-    Planned(
-        "cost.per_positive_outcome",
-        _("Cost"),
-        _("Cost per positive outcome"),
-        "covenant + pathways",
-    ),
-)
 
 
 def compute(

@@ -1,4 +1,6 @@
-"""Export projects (who may receive pseudonymised data, under which key) and their exports.
+"""Export projects and their exports, evaluation reports, and the research facts.
+
+Export projects say who may receive pseudonymised data, under which key.
 
 Everything that leaves Zorgbrug for researchers goes through an `ExportProject`: its secret
 keys the pseudonyms (HMAC), so the same client gets the same pseudonym in every export of
@@ -127,63 +129,258 @@ class ResearchExport(models.Model):
         )
 
 
-# --- Per-evaluation temporary tables ------------------------------------------------------
-# Not tables of the database schema: `indicators.Evaluation` creates them as TEMPORARY tables
-# inside its own transaction (visible to that connection only) and drops them at the end.
-# The models let the ORM aggregate over them.
+# --- The research facts ---------------------------------------------------------------------
+# Maintained tables that the indicators aggregate instead of the bookings and the client
+# records: one row per client, one per care request, one per care request and month of care,
+# one per closed settlement, day, referrer and activity kind. `facts.refresh()` brings the
+# rows of what changed since its last run up to date (bounded work); `facts.rebuild()`
+# recomputes everything. Every indicator must give the same figure on the facts as on the
+# source tables (tests/research/test_facts.py).
 
 
-class EvaluationClient(models.Model):
-    """The clients whose current consent allows research use, for one evaluation."""
+class FactsState(models.Model):
+    """When the facts were last brought up to date (one row)."""
 
-    client_id = models.BigIntegerField(primary_key=True)
+    key = models.CharField(primary_key=True, max_length=20)
+    # The start of the last refresh: every change stamped before it (minus a margin for
+    # transactions still running then) is in the facts.
+    refreshed_at = models.DateTimeField(null=True)
+    rebuilt_at = models.DateTimeField(null=True)
+    last_clients = models.IntegerField(default=0)
+    last_requests = models.IntegerField(default=0)
 
     class Meta:
-        managed = False
-        db_table = "research_eval_client"
+        verbose_name = _("state of the research facts")
+        verbose_name_plural = _("state of the research facts")
 
     def __str__(self) -> str:
-        return str(self.client_id)
+        return f"{self.key} {self.refreshed_at}"
 
 
-class EvaluationRequest(models.Model):
-    """One row per care request of a research client: what its bookings add up to."""
+class ClientFact(models.Model):
+    """What the indicators ask of one client: consent, the record at entry, the first
+    screening, whether care was received, the activities, the exit and the follow-ups
+    after leaving."""
 
-    id = models.BigIntegerField(primary_key=True)
-    client_id = models.BigIntegerField()
+    client = models.OneToOneField(
+        "clients.Client", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    network_id = models.BigIntegerField()
+    intake_organisation_id = models.BigIntegerField()
+    research = models.BooleanField()  # the current consent allows research use
+    entered_on = models.DateField()  # the day the record was made (Europe/Brussels)
+    gender = models.CharField(max_length=10)
+    age = models.IntegerField(null=True)  # at entry
+    labour_status = models.CharField(max_length=20)
+    months_unemployed = models.IntegerField(null=True)
+    education_level = models.IntegerField(null=True)
+    migration_background = models.BooleanField(null=True)
+    single_adult_household = models.BooleanField()
+    children_in_household = models.IntegerField()
+    income_source = models.CharField(max_length=30)
+    status = models.CharField(max_length=10)
+    # The first screening, ever (null: never screened).
+    screened_on = models.DateField(null=True)
+    care_duties = models.BooleanField()  # at least one care recipient on the record
+    care_main_barrier = models.BooleanField()
+    would_accept_yes = models.BooleanField()
+    held_back = models.BooleanField()
+    received_care = models.BooleanField()  # attended at least one day-part, ever
+    job_start_activity = models.BooleanField()
+    training_activity = models.BooleanField()
+    job_search_activity = models.BooleanField()
+    # The pathway: exit, regular childcare, the job left for and the follow-ups after
+    # leaving (status "" while a follow-up is unanswered).
+    exit_on = models.DateField(null=True)
+    exit_reason = models.CharField(max_length=20, default="")
+    regular_place = models.BooleanField()
+    job_contract = models.CharField(max_length=20, default="")
+    job_hours = models.DecimalField(max_digits=4, decimal_places=1, null=True)
+    fu3_due = models.DateField(null=True)
+    fu3_status = models.CharField(max_length=20, default="")
+    fu6_due = models.DateField(null=True)
+    fu6_status = models.CharField(max_length=20, default="")
+    fu6_contract = models.CharField(max_length=20, default="")
+    fu6_hours = models.DecimalField(max_digits=4, decimal_places=1, null=True)
+    fu12_due = models.DateField(null=True)
+    fu12_status = models.CharField(max_length=20, default="")
+
+    class Meta:
+        verbose_name = _("research client fact")
+        verbose_name_plural = _("research client facts")
+        indexes = [models.Index(fields=["network_id", "research"])]
+
+    def __str__(self) -> str:
+        return f"client fact {self.pk}"
+
+
+class RequestFact(models.Model):
+    """One care request: who asked it for what, and what its bookings add up to, ever."""
+
+    request = models.OneToOneField(
+        "care.CareRequest",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="research_fact",
+    )
+    client_id = models.BigIntegerField(db_index=True)
+    network_id = models.BigIntegerField()
     organisation_id = models.BigIntegerField()
     kind = models.CharField(max_length=20)
+    research = models.BooleanField()
     asked_on = models.DateField()
     first_placed = models.DateField(null=True)  # first day a place was given, ever
     attended_ever = models.IntegerField()  # attended day-parts, ever
-    due = models.IntegerField()  # in the period, up to today, with a place
-    attended = models.IntegerField()  # in the period
+
+    class Meta:
+        verbose_name = _("research care-request fact")
+        verbose_name_plural = _("research care-request facts")
+
+    def __str__(self) -> str:
+        return f"request fact {self.pk}"
+
+
+class RequestMonthFact(models.Model):
+    """One care request in one calendar month of care: its booked day-parts by status, and
+    the minutes of care attended. Whole months of a period are summed from these rows; the
+    days of a month the period covers only in part are read from the bookings."""
+
+    id = models.BigAutoField(primary_key=True)
+    request = models.ForeignKey("care.CareRequest", on_delete=models.CASCADE, related_name="+")
+    client_id = models.BigIntegerField()
+    network_id = models.BigIntegerField()
+    organisation_id = models.BigIntegerField()
+    kind = models.CharField(max_length=20)
+    research = models.BooleanField()
+    month = models.DateField()  # its first day
+    placed = models.IntegerField()  # day-parts with a place given (see indicators.PLACED)
+    attended = models.IntegerField()
     no_show = models.IntegerField()
     cancelled_late = models.IntegerField()
-    minutes = models.IntegerField()  # of care attended in the period
+    minutes = models.IntegerField()  # of care attended
+
+    class Meta:
+        verbose_name = _("research care-month fact")
+        verbose_name_plural = _("research care-month facts")
+
+    def __str__(self) -> str:
+        return f"request {self.request_id} in {self.month:%Y-%m}"
+
+
+class CostFact(models.Model):
+    """The cost lines of one closed settlement, summed per day, referrer and activity kind."""
+
+    id = models.BigAutoField(primary_key=True)
+    settlement = models.ForeignKey(
+        "covenant.Settlement", on_delete=models.CASCADE, related_name="+"
+    )
+    network_id = models.BigIntegerField()
+    date = models.DateField()
+    referrer_id = models.BigIntegerField(null=True)
+    activity_kind = models.CharField(max_length=20, default="")
+    lines = models.IntegerField()
+    gross = models.DecimalField(max_digits=24, decimal_places=10)
+    parent = models.DecimalField(max_digits=24, decimal_places=10)
+    amount = models.DecimalField(max_digits=24, decimal_places=10)
+
+    class Meta:
+        verbose_name = _("research cost fact")
+        verbose_name_plural = _("research cost facts")
+
+    def __str__(self) -> str:
+        return f"costs of settlement {self.settlement_id} on {self.date}"
+
+
+class StaleClient(models.Model):
+    """The clients a refresh recomputes (a TEMPORARY table of `facts.refresh`, dropped at its
+    end; the model lets the ORM read it)."""
+
+    id = models.BigIntegerField(primary_key=True)
 
     class Meta:
         managed = False
-        db_table = "research_eval_request"
+        db_table = "research_stale_client"
 
     def __str__(self) -> str:
         return str(self.pk)
 
 
-class EvaluationScreened(models.Model):
-    """Each research client screened in the period once, at their first screening."""
+class StaleRequest(models.Model):
+    """The care requests a refresh recomputes (TEMPORARY, like `StaleClient`)."""
 
-    client_id = models.BigIntegerField(primary_key=True)
-    screening_id = models.BigIntegerField()
-    intake_organisation_id = models.BigIntegerField()
-    care_duties = models.BooleanField()
-    care_main_barrier = models.BooleanField()
-    would_accept_yes = models.BooleanField()
-    held_back = models.BooleanField()
+    id = models.BigIntegerField(primary_key=True)
 
     class Meta:
         managed = False
-        db_table = "research_eval_screened"
+        db_table = "research_stale_request"
 
     def __str__(self) -> str:
-        return str(self.client_id)
+        return str(self.pk)
+
+
+# --- Evaluation reports ---------------------------------------------------------------------
+
+
+class ReportState(models.TextChoices):
+    PENDING = "pending", _("Being prepared")
+    READY = "ready", _("Ready to download")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired and deleted")
+
+
+class EvaluationReport(models.Model):
+    """The evaluation report (PDF) of one network for a period, written in the background."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    network = models.ForeignKey(
+        "network.Network", on_delete=models.PROTECT, related_name="research_reports"
+    )
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("until"))
+    organisation = models.ForeignKey(
+        "network.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("referrer organisation"),
+    )
+    activity_kind = models.CharField(_("activity kind"), max_length=20, blank=True, default="")
+    language = models.CharField(max_length=10, default="nl")
+    state = models.CharField(
+        max_length=10, choices=ReportState.choices, default=ReportState.PENDING, db_index=True
+    )
+    job = models.ForeignKey(
+        "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    file_name = models.CharField(max_length=200, blank=True, default="")
+    file_size = models.BigIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(db_index=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("evaluation report")
+        verbose_name_plural = _("evaluation reports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="research_report_period_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network_id} {self.period_start}-{self.period_end}"
+
+    @property
+    def is_downloadable(self) -> bool:
+        return (
+            self.state == ReportState.READY
+            and self.deleted_at is None
+            and self.expires_at > timezone.now()
+        )

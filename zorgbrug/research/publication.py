@@ -62,10 +62,30 @@ class PublicFigures:
     reach: list[Figure] = field(default_factory=list)
     service: list[Figure] = field(default_factory=list)
     esf: PublicTable | None = None
+    outcomes: list[Figure] = field(default_factory=list)
     by_kind: PublicTable | None = None
     by_referrer: PublicTable | None = None
     any_suppressed: bool = False
     threshold: int = THRESHOLD
+
+
+# (population, part of it) among the outcome counts of `indicators.OUTCOME_COUNTS`.
+OUTCOME_SPLITS: tuple[tuple[str, str], ...] = (
+    ("fu3", "fu3_positive"),
+    ("fu6", "fu6_positive"),
+    ("fu12", "fu12_positive"),
+    ("retention", "retention_kept"),
+)
+OUTCOME_LABELS: dict[str, Promise] = {
+    "fu3": _("Followed up 3 months after leaving"),
+    "fu3_positive": _("Of whom in work or training"),
+    "fu6": _("Followed up 6 months after leaving"),
+    "fu6_positive": _("Of whom in work or training"),
+    "fu12": _("Followed up 12 months after leaving"),
+    "fu12_positive": _("Of whom in work or training"),
+    "retention": _("Left for work, followed up 6 months after leaving"),
+    "retention_kept": _("Of whom still employed"),
+}
 
 
 class _System:
@@ -170,7 +190,7 @@ def _figures(filters: ind.Filters, ev: ind.Evaluation) -> PublicFigures:
 
     kind_table = ev.by_kind()
     for row in kind_table.rows:
-        r, s, _share_value, a = row.values
+        r, s, _share_value, a = row.values[:4]
         sys.cell(("kind", row.key, "requests"), int(r or 0))
         sys.cell(("kind", row.key, "served"), int(s or 0))
         sys.split(
@@ -194,7 +214,7 @@ def _figures(filters: ind.Filters, ev: ind.Evaluation) -> PublicFigures:
         weight=1,
     )
     for row in referrer_table.rows:
-        with_duties, received, _u, asked, asked_served, _s = row.values
+        with_duties, received, _u, asked, asked_served, _s = row.values[:6]
         sys.cell(("ref", row.key, "with"), int(with_duties or 0))
         sys.cell(("ref", row.key, "received"), int(received or 0))
         sys.split(
@@ -216,6 +236,30 @@ def _figures(filters: ind.Filters, ev: ind.Evaluation) -> PublicFigures:
         ("not_served", ("svc", "not_served")),
     ):
         sys.add_up([("ref", r.key, column) for r in rows], total)
+
+    # Outcomes: the clients who left and how, the follow-ups after leaving, regular care.
+    # Each is a split of its population with the remainder hidden; leaving for work and for
+    # training are two exclusive parts of leaving for either.
+    out = ev.outcomes()
+    leavers = sys.cell(("out", "leavers"), out["leavers"], weight=1)
+    for name in ("left_work_or_training", "leavers_cared"):
+        sys.cell(("out", name), out[name])
+        sys.split(("out", name), ("out", "not", name), leavers)
+    sys.cell(("out", "left_employed"), out["left_employed"])
+    sys.cell(("out", "left_training"), out["left_training"])
+    sys.add_up(
+        [("out", "left_employed"), ("out", "left_training")], ("out", "left_work_or_training")
+    )
+    sys.cell(("out", "leavers_cared_regular"), out["leavers_cared_regular"])
+    sys.split(
+        ("out", "leavers_cared_regular"),
+        ("out", "not", "leavers_cared_regular"),
+        ("out", "leavers_cared"),
+    )
+    for whole, part in OUTCOME_SPLITS:
+        sys.cell(("out", whole), out[whole], weight=1)
+        sys.cell(("out", part), out[part])
+        sys.split(("out", part), ("out", "not", part), ("out", whole))
 
     shown = suppress(sys.values, sys.equations, hidden=sys.hidden, weights=sys.weights)
 
@@ -273,6 +317,26 @@ def _figures(filters: ind.Filters, ev: ind.Evaluation) -> PublicFigures:
         figure(_("Late cancellations"), late, due),
         figure(_("Reserved place-day-parts"), reserved),
         figure(_("Reserved place-day-parts booked"), used, reserved),
+    ]
+    figures.outcomes = [
+        figure(names["outcome.leavers"], leavers),
+        figure(_("Left for work or training"), ("out", "left_work_or_training"), leavers),
+        figure(_("Left for work"), ("out", "left_employed"), leavers),
+        figure(_("Left for education or training"), ("out", "left_training"), leavers),
+        figure(_("Leavers who had received care"), ("out", "leavers_cared"), leavers),
+        figure(
+            _("Of whom a regular childcare place was found"),
+            ("out", "leavers_cared_regular"),
+            ("out", "leavers_cared"),
+        ),
+        *(
+            item
+            for whole, part in OUTCOME_SPLITS
+            for item in (
+                figure(OUTCOME_LABELS[whole], ("out", whole)),
+                figure(OUTCOME_LABELS[part], ("out", part), ("out", whole)),
+            )
+        ),
     ]
     figures.esf = PublicTable(
         caption=_("ESF+ participants by gender"),

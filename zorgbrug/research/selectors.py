@@ -17,7 +17,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from zorgbrug.access import scoping
-from zorgbrug.care.models import BookingStatus
 from zorgbrug.clients.models import Gender
 from zorgbrug.network.models import Network, Organisation, Partner
 from zorgbrug.research import indicators as ind
@@ -65,6 +64,7 @@ class Dashboard:
     by_referrer: ind.Result | None = None
     by_kind: ind.Result | None = None
     esf: list[ind.Result] = field(default_factory=list)
+    esf_results: list[ind.Result] = field(default_factory=list)
     esf_columns: tuple[tuple[str, Any], ...] = ()
     charts: list[ChartBlock] = field(default_factory=list)
     cohorts: CohortComparison | None = None
@@ -83,15 +83,11 @@ def period_series(ev: ind.Evaluation) -> tuple[list[str], list[int], list[int]]:
         .values("period")
         .annotate(n=Count("pk"))
     }
-    used = {
-        _as_date(r["period"]): r["n"]
-        for r in ev.bookings()
-        .filter(status=BookingStatus.ATTENDED)
-        .annotate(period=trunc_req("date"))
-        .order_by()
-        .values("period")
-        .annotate(n=Count("pk"))
-    }
+    used: dict[dt.date, int] = {}
+    for month, n in ev.attended_by_month().items():
+        key = _as_date(month)
+        key = dt.date(key.year, 1, 1) if yearly else key
+        used[key] = used.get(key, 0) + n
     labels, requests, day_parts = [], [], []
     current = dt.date(f.start.year, 1 if yearly else f.start.month, 1)
     while current <= f.end:
@@ -118,13 +114,14 @@ def dashboard(*, filters: ind.Filters, with_charts: bool = True) -> Dashboard:
         series = period_series(ev) if with_charts else None
     board = Dashboard(filters=filters)
     by_key = {r.indicator.key: r for r in results}
-    for group in (ind.Group.REACH, ind.Group.SERVICE):
+    for group in (ind.Group.REACH, ind.Group.SERVICE, ind.Group.OUTCOME, ind.Group.COST):
         board.groups.append(
             (ind.GROUP_LABELS[group], [r for r in results if r.indicator.group == group])
         )
     board.by_referrer = by_key["uptake.by_referrer"]
     board.by_kind = by_key["uptake.by_activity_kind"]
     board.esf = [r for r in results if r.indicator.group == ind.Group.ESF]
+    board.esf_results = [r for r in results if r.indicator.group == ind.Group.ESF_RESULT]
     board.esf_columns = (*Gender.choices, ("total", _("Total")))
     board.cohorts = cohorts
     if series is not None:  # drawn after the evaluation's transaction has ended
@@ -217,6 +214,35 @@ def _charts(
             ),
             columns=(_("Screened clients with care duties"), _("Received care"), _("Uptake")),
             rows=tuple((r.label, (r.values[0], r.values[1], r.values[2])) for r in referrer_rows),
+            percent_columns=frozenset({2}),
+        )
+    )
+    outcome_rows = []
+    for key in (
+        "outcome.at_exit",
+        "outcome.at_3_months",
+        "outcome.at_6_months",
+        "outcome.at_12_months",
+        "outcome.job_retention_6m",
+        "outcome.regular_childcare",
+    ):
+        share = by_key[key].value
+        assert isinstance(share, ind.Share)
+        outcome_rows.append(
+            (str(by_key[key].indicator.name), (share.numerator, share.denominator, share.value))
+        )
+    blocks.append(
+        ChartBlock(
+            key="outcomes",
+            title=_("Outcomes: in work or training at exit and after leaving"),
+            svg=charts.bar_chart(
+                title_id="chart-outcomes",
+                labels=[label for label, _v in outcome_rows],
+                series=[charts.Series(_("Share"), [v[2] for _l, v in outcome_rows])],
+                percent=True,
+            ),
+            columns=(_("Clients"), _("Out of"), _("Share")),
+            rows=tuple(outcome_rows),
             percent_columns=frozenset({2}),
         )
     )

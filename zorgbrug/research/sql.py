@@ -6,7 +6,7 @@ Every function here runs in the database, on PostgreSQL and on SQLite alike:
   interpolation computed from at most two rows per fraction, fetched in SQL order with
   LIMIT/OFFSET — never by loading the whole column;
 - `DaysBetween` and `MinutesBetween` give integers on both databases, so that sums and
-  percentiles agree to the digit.
+  percentiles agree to the digit; `AgeInYears` whole years of age on a day.
 """
 
 from __future__ import annotations
@@ -88,6 +88,33 @@ class MinutesBetween(Func):
             arg_joiner=") - julianday(",
             **extra,
         )
+
+
+class AgeInYears(Func):
+    """Whole years of age on a day (`on`, a date) for a birth date."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def __init__(self, on: Any, birth: Any, **extra: Any) -> None:
+        super().__init__(on, birth, **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(DATE_PART('year', AGE(%(expressions)s)) AS INTEGER)",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        on, on_params = compiler.compile(self.source_expressions[0])
+        birth, birth_params = compiler.compile(self.source_expressions[1])
+        sql = (
+            f"(CAST(strftime('%%Y', {on}) AS INTEGER) - CAST(strftime('%%Y', {birth}) AS INTEGER)"
+            f" - (strftime('%%m-%%d', {on}) < strftime('%%m-%%d', {birth})))"
+        )
+        return sql, (*on_params, *birth_params, *on_params, *birth_params)
 
 
 def interpolate(lower: float, upper: float, weight: float) -> float:

@@ -53,9 +53,34 @@ def indicator_value(result: ind.Result) -> str:
         if value.value is None:
             return EMPTY
         return one_decimal(value.value)  # the unit is in its own column
+    if isinstance(value, ind.Money):
+        return money(value)
     if isinstance(value, int):
         return count(value)
     return ""
+
+
+def _basis(value: ind.Money) -> str:
+    n = value.basis
+    if value.basis_unit == "hours":
+        return _("%(n)s hours") % {"n": number_format(n, 2, force_grouping=True)}
+    text = {
+        "lines": _("%(n)s cost lines"),
+        "clients": _("%(n)s clients"),
+        "outcomes": _("%(n)s positive outcomes"),
+    }.get(value.basis_unit, "%(n)s")
+    return text % {"n": count(n)}
+
+
+@register.filter
+def money(value: ind.Money) -> str:
+    """An amount in euros to the cent, with what it rests on."""
+    if value.amount is None:
+        return EMPTY
+    return _("€ %(amount)s (%(basis)s)") % {
+        "amount": number_format(value.amount, 2, force_grouping=True),
+        "basis": _basis(value),
+    }
 
 
 @register.filter
