@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.utils import timezone, translation
 
-from tests.allocation.conftest import Contested, run_inline
+from tests.allocation.conftest import Contested, ask, run_inline
 from zorgbrug.access.models import AuditEvent
 from zorgbrug.allocation import explain, services
 from zorgbrug.allocation.models import AllocationDecision, AllocationRun, Outcome, RunState
@@ -369,3 +369,25 @@ def test_a_job_delivered_twice_runs_once(
     assert run.decisions.count() == len(decisions)
     run.refresh_from_db()
     assert run.state == RunState.READY
+
+
+def test_a_child_booked_meanwhile_through_another_request_is_reported(
+    contested: Contested, django_capture_on_commit_callbacks: Any
+) -> None:
+    care = contested.care
+    run = start(contested, django_capture_on_commit_callbacks)
+    job_start = decision(run, contested, "job_start")
+    client = job_start.care_request.client
+    # The same child, the same morning, asked again by a counsellor and booked at once.
+    other = ask(care, client, "course", title="Another course")
+    care_services.booking_create(
+        actor=care.world.referrer, request=other, plan={(care.monday, "am"): care.far.pk}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.allocation_accept(
+            actor=care.world.coordinator, run=run, request_ids=[contested.pk("job_start")]
+        )
+    (skipped,) = report.skipped
+    assert skipped.outcome == Outcome.PLAN_INVALID and skipped.outcome_message
+    assert not Booking.objects.filter(request_id=contested.pk("job_start")).exists()
+    assert Booking.objects.filter(request=other).count() == 1

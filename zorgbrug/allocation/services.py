@@ -407,11 +407,16 @@ def _book(actor: Any, decision: AllocationDecision) -> tuple[str, str]:
         for (day, part), site in decision.plan_by_slot().items()
     }
     try:
-        # A savepoint: whatever the booking service refuses leaves nothing behind. Access
-        # was checked above (the network's coordinator), not through the client scope.
+        # Our savepoint (not a second one of the booking service's): whatever the booking
+        # service refuses leaves nothing behind, and the decision's transaction goes on.
+        # Access was checked above (the network's coordinator), not by the client scope.
         with transaction.atomic():
             bookings = care_services.booking_create(
-                actor=actor, request=decision.care_request, plan=plan, check_access=False
+                actor=actor,
+                request=decision.care_request,
+                plan=plan,
+                check_access=False,
+                savepoint=False,
             )
     except care_services.NoLongerAvailable as exc:
         return Outcome.CAPACITY_TAKEN, " ".join(exc.messages)
