@@ -51,7 +51,7 @@ from zorgbrug.care.models import (
     Vacancy,
 )
 from zorgbrug.clients.models import CareRecipient, Client
-from zorgbrug.core.db import insert
+from zorgbrug.core.db import fetch_prepared, insert
 from zorgbrug.network.models import Organisation, Site
 from zorgbrug.network.services import postcode_lookup
 
@@ -484,8 +484,7 @@ def _book_places_pg(
     """
     keys = list(demand)
     statuses = [str(s) for s in BOOKABLE]
-    sql = f"""
-        SET LOCAL lock_timeout = {int(LOCK_TIMEOUT_MS)};
+    sql = """
         WITH want AS (
             SELECT * FROM unnest(%s::bigint[], %s::date[], %s::text[], %s::bigint[], %s::int[])
                 AS w(site_id, day, part, band_id, n)
@@ -524,7 +523,7 @@ def _book_places_pg(
                                                  t.booked, l.reserved_places, l.name))
                 FROM taken t JOIN locked l ON l.id = t.id)
         FROM verdict v
-    """  # noqa: S608 - only an int is formatted in; values are bound
+    """
     params: list[Any] = [
         [k[0] for k in keys],
         [k[1] for k in keys],
@@ -539,10 +538,8 @@ def _book_places_pg(
         request.pk,
         statuses,
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        cursor.nextset()  # past SET LOCAL's (empty) result
-        complete, fits, full_slot, status, taken = cursor.fetchone()
+    # The lock timeout was set with the request's read, in the same transaction.
+    ((complete, fits, full_slot, status, taken),) = fetch_prepared(sql, params)
     if not complete:
         return NoLongerAvailable()
     if not fits:
@@ -642,7 +639,11 @@ def _booking_subject(actor: Any, pk: int, *, check_access: bool) -> _Subject | N
     the requests of the clients they follow (`access.clients_sql`)."""
     pg = connection.vendor == "postgresql"
     agg, arr = ("json_agg", "json_build_array") if pg else ("json_group_array", "json_array")
-    condition, params = access.clients_sql(actor, "c.id") if check_access else ("1 = 1", [])
+    condition, params = (
+        access.clients_sql(actor, "c.id", array=pg) if check_access else ("1 = 1", [])
+    )
+    # On PostgreSQL the same read bounds how long this transaction will wait for a lock.
+    timeout = "set_config('lock_timeout', %s, true)" if pg else "NULL"
     # json_group_array has no ORDER BY of its own: its rows come ordered from a subquery.
     sql = f"""
         SELECT r.status, r.network_id, c.id, c.first_name, c.last_name, c.network_id,
@@ -655,13 +656,18 @@ def _booking_subject(actor: Any, pk: int, *, check_access: bool) -> _Subject | N
                 WHERE rr.carerequest_id = r.id ORDER BY x.birth_date, x.id) cr),
             (SELECT {agg}({arr}(b.id, b.name, b.min_months, b.max_months)) FROM (
                 SELECT id, name, min_months, max_months FROM care_ageband
-                WHERE network_id = r.network_id ORDER BY min_months, id) b)
+                WHERE network_id = r.network_id ORDER BY min_months, id) b),
+            {timeout}
         FROM care_carerequest r JOIN clients_client c ON c.id = r.client_id
         WHERE r.id = %s AND {condition}
     """  # noqa: S608 - table names and the scope's condition are code; values are bound
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pk, *params])
-        row = cursor.fetchone()
+    if pg:
+        found = fetch_prepared(sql, [str(int(LOCK_TIMEOUT_MS)), pk, *params])
+        row = found[0] if found else None
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [pk, *params])
+            row = cursor.fetchone()
     if row is None:
         return None
 
@@ -670,7 +676,7 @@ def _booking_subject(actor: Any, pk: int, *, check_access: bool) -> _Subject | N
             return []
         return list(json.loads(value) if isinstance(value, str) else value)
 
-    status, network_id, client_id, first, last, client_network, needs, children, bands = row
+    status, network_id, client_id, first, last, client_network, needs, children, bands, _ = row
     return _Subject(
         pk=pk,
         status=status,
@@ -710,49 +716,69 @@ def booking_create(
     savepoint=False and saves the round trips; refusals (NoLongerAvailable…) never need
     one, as they are decided before anything is written.
     """
-    subject = _booking_subject(actor, request.pk, check_access=check_access)
-    if subject is None:
-        if check_access:
-            raise PermissionDenied
-        raise CareRequest.DoesNotExist
-    if subject.status not in BOOKABLE:
-        raise ValidationError(
-            _("This request is %(status)s; it cannot be booked again.")
-            % {"status": subject.status_display()}
-        )
-    demand = slot_demand(subject.needs, subject.recipients, plan, subject.bands)
-    started = [k for k in demand if _part_started(k[1], k[2])]
-    if started:
-        raise ValidationError(
-            _("Care cannot be booked for the past (%(date)s).")
-            % {"date": started[0][1].strftime("%d/%m/%Y")}
-        )
     now = timezone.now()
     book_places = (
         _book_places_pg
         if connection.vendor == "postgresql" and ATOMIC_COUNTERS
         else _book_places_portable
     )
+    # Refusals are returned, not raised, inside the block: raising there would mark a
+    # caller's transaction for rollback when there is no savepoint. They are all decided
+    # before anything is written.
+    outcome: tuple[list[Booking], str] | Exception
     try:
         with transaction.atomic(savepoint=savepoint):
-            taken = book_places(request=subject, demand=demand, now=now)
-            bookings = (
-                []
-                if isinstance(taken, ValidationError)  # refused: nothing was written
-                else _write_bookings(
-                    actor=actor, subject=subject, plan=plan, demand=demand, taken=taken
+            subject = _booking_subject(actor, request.pk, check_access=check_access)
+            checked = _check_bookable(subject, plan, check_access=check_access)
+            if isinstance(checked, Exception):
+                outcome = checked
+            else:
+                assert subject is not None
+                taken = book_places(request=subject, demand=checked, now=now)
+                outcome = (
+                    taken
+                    if isinstance(taken, ValidationError)
+                    else (
+                        _write_bookings(
+                            actor=actor, subject=subject, plan=plan, demand=checked, taken=taken
+                        ),
+                        taken.status,
+                    )
                 )
-            )
     except OperationalError as exc:
         text = str(exc).lower()
         if "lock timeout" in text or "could not obtain lock" in text or "deadlock" in text:
             raise Busy from exc
         raise
-    if isinstance(taken, ValidationError):
-        raise taken
-    # The caller's object learns the new state, as a refresh would show it.
-    request.status, request.status_reason = taken.status, ""
+    if isinstance(outcome, Exception):
+        raise outcome
+    bookings, request.status = outcome  # the caller's object shows the new state
+    request.status_reason = ""
     return bookings
+
+
+def _check_bookable(
+    subject: _Subject | None, plan: Plan, *, check_access: bool
+) -> Counter[tuple[int, dt.date, str, int]] | Exception:
+    """The places the plan takes, or why the request cannot be booked on it."""
+    if subject is None:
+        return PermissionDenied() if check_access else CareRequest.DoesNotExist()
+    if subject.status not in BOOKABLE:
+        return ValidationError(
+            _("This request is %(status)s; it cannot be booked again.")
+            % {"status": subject.status_display()}
+        )
+    try:
+        demand = slot_demand(subject.needs, subject.recipients, plan, subject.bands)
+    except ValidationError as exc:
+        return exc
+    started = [k for k in demand if _part_started(k[1], k[2])]
+    if started:
+        return ValidationError(
+            _("Care cannot be booked for the past (%(date)s).")
+            % {"date": started[0][1].strftime("%d/%m/%Y")}
+        )
+    return demand
 
 
 def _write_bookings(

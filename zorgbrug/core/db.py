@@ -54,3 +54,20 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs
+
+
+def fetch_prepared(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run one statement as a server-side prepared statement on PostgreSQL, in the current
+    transaction: planned once per connection instead of on every call (planning a booking's
+    statement costs PostgreSQL more than running it). Django's cursors bind parameters on
+    the client and so are never prepared; errors are Django's, as from its own cursors.
+    The statement is not in Django's query log."""
+    import psycopg  # only on PostgreSQL
+
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        raise RuntimeError("fetch_prepared needs PostgreSQL")
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchall() if cursor.description else []
