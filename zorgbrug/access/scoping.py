@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db import connection
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -87,21 +88,26 @@ def actor_for(user: Any) -> Actor:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    roles: dict[int, set[str]] = {}
-    for org_id, role in Membership.objects.filter(user_id=user.pk, is_active=True).values_list(
-        "organisation_id", "role"
-    ):
-        roles.setdefault(org_id, set()).add(role)
-    coordinator_orgs = [o for o, r in roles.items() if StaffRole.COORDINATOR in r]
-    partner_rows = Partner.objects.filter(organisation_id__in=roles.keys()).values_list(
-        "network_id", "organisation_id", "is_coordinator"
+    # Every API call and page asks this first: one plain query, not two ORM ones.
+    # Active memberships, each with the networks its organisation is a partner of.
+    sql = (
+        f"SELECT m.organisation_id, m.role, p.network_id, p.is_coordinator "  # noqa: S608
+        f"FROM {Membership._meta.db_table} m "
+        f"LEFT JOIN {Partner._meta.db_table} p ON p.organisation_id = m.organisation_id "
+        f"WHERE m.user_id = %s AND m.is_active"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk])
+        rows = cursor.fetchall()
+    roles: dict[int, set[str]] = {}
     network_ids: set[int] = set()
     coordinated: set[int] = set()
-    for network_id, org_id, is_coordinator in partner_rows:
-        network_ids.add(network_id)
-        if is_coordinator and org_id in coordinator_orgs:
-            coordinated.add(network_id)
+    for org_id, role, network_id, is_coordinator in rows:
+        roles.setdefault(org_id, set()).add(role)
+        if network_id is not None:
+            network_ids.add(network_id)
+            if is_coordinator and role == StaffRole.COORDINATOR:
+                coordinated.add(network_id)
     actor = Actor(
         user_id=user.pk,
         roles_by_org={k: frozenset(v) for k, v in roles.items()},

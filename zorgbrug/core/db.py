@@ -71,3 +71,18 @@ def fetch_prepared(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchall() if cursor.description else []
+
+
+def from_row(model: type[M], attnames: Sequence[str], values: Sequence[Any]) -> M:
+    """A model instance from a hand-written query's columns (fields not named are deferred),
+    with the database's values converted as the ORM converts them (datetimes on SQLite,
+    JSON…) — what `Model.objects.raw()` does, for a row that also holds other columns."""
+    connection = connections[router.db_for_read(model)]
+    meta = model._meta
+    converted = []
+    for name, value in zip(attnames, values, strict=True):
+        col = meta.get_field(name).get_col(meta.db_table)  # type: ignore[union-attr]
+        for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+            value = convert(value, col, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, list(attnames), converted)
