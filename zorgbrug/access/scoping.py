@@ -498,21 +498,22 @@ def research_clients(network_ids: Any) -> QuerySet[Client]:
     return Client.objects.filter(network_id__in=network_ids).filter(Exists(current_allows))
 
 
-def research_consent(client_ref: str = "pk") -> Exists:
+def research_consent(client_ref: str = "pk") -> Any:
     """On any row with a client (`client_ref` names it, e.g. "pk" on clients, "client_id" on
     care requests): whether that client's current consent allows research use — the rule of
-    `research_clients`, for one row at a time (the research facts store it per client)."""
+    `research_clients` (the latest consent not withdrawn, by given_at then id), for one row
+    at a time, through the consent index (the research facts store it per client)."""
+    from django.db.models import BooleanField, Subquery, Value
+    from django.db.models.functions import Coalesce
+
     from zorgbrug.clients.models import Consent
 
-    newer = Consent.objects.filter(client=OuterRef("client_id"), withdrawn_at__isnull=True).filter(
-        Q(given_at__gt=OuterRef("given_at"))
-        | Q(given_at=OuterRef("given_at"), pk__gt=OuterRef("pk"))
+    current = (
+        Consent.objects.filter(client=OuterRef(client_ref), withdrawn_at__isnull=True)
+        .order_by("-given_at", "-pk")
+        .values("research_use")[:1]
     )
-    return Exists(
-        Consent.objects.filter(
-            client=OuterRef(client_ref), withdrawn_at__isnull=True, research_use=True
-        ).filter(~Exists(newer))
-    )
+    return Coalesce(Subquery(current, output_field=BooleanField()), Value(False))
 
 
 def export_projects(user: Any) -> QuerySet[Any]:

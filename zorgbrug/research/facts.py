@@ -28,12 +28,17 @@ size of the network. What changed is read from:
 
 A changed client is recomputed with all its care requests (its consent decides whether they
 count); a changed request with its client (whether the client received care). Closed
-settlements never change: a refresh adds the ones closed since. Changes are read from
-`RESEARCH_FACTS_MARGIN_SECONDS` (default 300) before the previous refresh began, so that a
-transaction still running then is not missed. Writes that bypass the services and the audit
-log (a shell, a bulk load) are picked up by `rebuild()`: `manage.py research_facts --rebuild`
-or the job kind `research.rebuild_facts`, run nightly. Refreshes run one at a time (a
-PostgreSQL advisory lock).
+settlements never change: a refresh adds the ones closed since.
+
+Changes are read from `RESEARCH_FACTS_MARGIN_SECONDS` (default 300) before the previous
+refresh began, so that a transaction still running then (its audit event stamped before
+the refresh, committed after it) is not missed. The events a refresh took in are kept
+(`FactsSeenEvent`) until they leave that margin, so each is taken in once: the work of a
+refresh follows what is new, not the margin. An event a refresh reads is committed with the
+change it records, so the statements after it see that change. Writes that bypass the
+services and the audit log (a shell, a bulk load) are picked up by `rebuild()`:
+`manage.py research_facts --rebuild` or the job kind `research.rebuild_facts`, run nightly.
+Refreshes run one at a time (a PostgreSQL advisory lock).
 """
 
 from __future__ import annotations
@@ -77,7 +82,9 @@ from zorgbrug.pathways.rules import EXIT_COVERED_BY_JOB_START_DAYS
 from zorgbrug.research.models import (
     ClientFact,
     CostFact,
+    FactsSeenEvent,
     FactsState,
+    NewEvent,
     RequestFact,
     RequestMonthFact,
     StaleClient,
@@ -307,11 +314,13 @@ def _insert_month_facts(cursor: Any, scoped: bool) -> None:
         .annotate(**booking_counts("b_"))
     )
     b_sql, b_params = per_month.query.sql_with_params()
+    stale = _table(StaleRequest)
+    where = f" WHERE f.request_id IN (SELECT id FROM {stale})" if scoped else ""  # noqa: S608
     select = (
         "SELECT f.request_id, f.client_id, f.network_id, f.organisation_id, f.kind, "  # noqa: S608
         "f.research, b.b_month, b.b_placed, b.b_attended, b.b_no_show, b.b_cancelled_late, "
         f"b.b_minutes FROM {_table(RequestFact)} f JOIN ({b_sql}) b "
-        "ON b.request_id = f.request_id"
+        f"ON b.request_id = f.request_id{where}"
     )
     _insert(cursor, RequestMonthFact, MONTH_COLUMNS, select, b_params)
 
@@ -336,8 +345,17 @@ def _leaving_follow_up(months: int) -> Subquery:
     )
 
 
-def _activity(*kinds: str) -> Exists:
-    return Exists(Activity.objects.filter(client=OuterRef("pk"), kind__in=list(kinds)))
+def _exists(qs: QuerySet[Any], scoped: bool) -> Any:
+    """EXISTS for the full rebuild (PostgreSQL hashes the whole table once); for a refresh
+    of a few hundred rows a LIMIT 1 per row through the index, which it cannot hash."""
+    if not scoped:
+        return Exists(qs)
+    one = qs.order_by().values(one=Value(True))[:1]
+    return Coalesce(Subquery(one, output_field=BooleanField()), Value(False))
+
+
+def _activity(scoped: bool, *kinds: str) -> Any:
+    return _exists(Activity.objects.filter(client=OuterRef("pk"), kind__in=list(kinds)), scoped)
 
 
 def _clients(scoped: bool) -> QuerySet[Any]:
@@ -365,19 +383,22 @@ def _clients(scoped: bool) -> QuerySet[Any]:
             f_entered_on=entered,
             f_age=AgeInYears(entered, F("birth_date")),
             f_screening=Subquery(first_screening),
-            f_care_duties=Exists(CareRecipient.objects.filter(client=OuterRef("pk"))),
-            f_received_care=Exists(
-                RequestFact.objects.filter(client_id=OuterRef("pk"), attended_ever__gt=0)
+            f_care_duties=_exists(CareRecipient.objects.filter(client=OuterRef("pk")), scoped),
+            f_received_care=_exists(
+                RequestFact.objects.filter(client_id=OuterRef("pk"), attended_ever__gt=0), scoped
             ),
-            f_job_start=_activity(ActivityKind.JOB_START),
-            f_training=_activity(ActivityKind.COURSE, ActivityKind.TRAINING_SESSION),
+            f_job_start=_activity(scoped, ActivityKind.JOB_START),
+            f_training=_activity(scoped, ActivityKind.COURSE, ActivityKind.TRAINING_SESSION),
             f_job_search=_activity(
-                ActivityKind.JOB_INTERVIEW, ActivityKind.WORK_TRIAL, ActivityKind.APPLICATION
+                scoped,
+                ActivityKind.JOB_INTERVIEW,
+                ActivityKind.WORK_TRIAL,
+                ActivityKind.APPLICATION,
             ),
             f_exit_on=F("exit__date"),
             f_exit_reason=Coalesce(F("exit__reason"), Value("")),
-            f_regular_place=Exists(
-                RegularCare.objects.filter(client=OuterRef("pk"), place_from__isnull=False)
+            f_regular_place=_exists(
+                RegularCare.objects.filter(client=OuterRef("pk"), place_from__isnull=False), scoped
             ),
             f_job=Subquery(job_left_for),
             f_fu3=_leaving_follow_up(3),
@@ -507,7 +528,8 @@ def _insert_cost_facts(cursor: Any, settlement_ids: list[int]) -> None:
 def _settlements_to_add() -> list[int]:
     return list(
         Settlement.objects.filter(status=SettlementStatus.CLOSED)
-        .exclude(pk__in=CostFact.objects.values("settlement_id"))
+        .filter(~Exists(CostFact.objects.filter(settlement_id=OuterRef("pk"))))
+        .order_by()
         .values_list("pk", flat=True)
     )
 
@@ -515,92 +537,146 @@ def _settlements_to_add() -> list[int]:
 # --- What changed -------------------------------------------------------------------------
 
 
-def _changes(since: dt.datetime) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(at__gte=since, action__in=CHANGES).order_by()
+def _relevant_events(since: dt.datetime, now: dt.datetime) -> QuerySet[AuditEvent]:
+    """Changes recorded in the window that name a client, a care request or a booking."""
+    return (
+        AuditEvent.objects.filter(at__gte=since, at__lte=now, action__in=CHANGES)
+        .filter(
+            Q(object_type="clients.client")
+            | Q(detail__has_key="care_request")
+            | Q(detail__has_key="booking")
+        )
+        .order_by()
+    )
+
+
+def _unseen_events(since: dt.datetime, now: dt.datetime) -> QuerySet[Any]:
+    return (
+        _relevant_events(since, now)
+        .exclude(pk__in=FactsSeenEvent.objects.values("id"))
+        .annotate(
+            e_client=Case(
+                When(object_type="clients.client", then=Cast("object_id", BigIntegerField())),
+                default=None,
+                output_field=BigIntegerField(),
+            ),
+            e_request=_detail_id("care_request"),
+            e_booking=_detail_id("booking"),
+        )
+        .values("id", "at", "e_client", "e_request", "e_booking")
+    )
 
 
 def _detail_id(key: str) -> Cast:
     return Cast(KeyTextTransform(key, "detail"), BigIntegerField())
 
 
-def _changed_clients(since: dt.datetime) -> QuerySet[Any]:
-    audited = (
-        _changes(since)
-        .filter(object_type="clients.client")
-        .annotate(i=Cast("object_id", BigIntegerField()))
-        .values("i")
-    )
-    made = Client.objects.filter(created_at__gte=since).order_by().values("pk")
-    return audited.union(made)
-
-
-def _changed_requests(since: dt.datetime) -> QuerySet[Any]:
-    audited = (
-        _changes(since)
-        .filter(detail__has_key="care_request")
-        .annotate(i=_detail_id("care_request"))
-        .values("i")
-    )
-    bookings = (
-        Booking.objects.filter(
-            pk__in=_changes(since)
-            .filter(detail__has_key="booking")
-            .annotate(i=_detail_id("booking"))
-            .values("i")
-        )
+def _new_clients(since: dt.datetime, now: dt.datetime) -> QuerySet[Any]:
+    """Clients made in the window (and not stamped ahead of the clock) without facts yet:
+    rows made without a service event."""
+    return (
+        Client.objects.filter(created_at__gte=since, created_at__lte=now)
+        .exclude(pk__in=ClientFact.objects.values("client_id"))
         .order_by()
-        .values("request_id")
+        .values("pk")
     )
-    made = CareRequest.objects.filter(created_at__gte=since).order_by().values("pk")
-    return audited.union(bookings, made)
 
 
-def _anything_changed(since: dt.datetime) -> bool:
-    """One cheap query: whether any source of change has a row since `since`."""
-    return bool(list(_changed_clients(since).union(_changed_requests(since))[:1]))
+def _new_requests(since: dt.datetime, now: dt.datetime) -> QuerySet[Any]:
+    return (
+        CareRequest.objects.filter(created_at__gte=since, created_at__lte=now)
+        .exclude(pk__in=RequestFact.objects.values("request_id"))
+        .order_by()
+        .values("pk")
+    )
+
+
+def _anything_changed(since: dt.datetime, now: dt.datetime) -> bool:
+    """One cheap query: whether any source of change has something new in the window."""
+    probe = (
+        _relevant_events(since, now)
+        .exclude(pk__in=FactsSeenEvent.objects.values("id"))
+        .values("pk")
+        .union(_new_clients(since, now), _new_requests(since, now))
+    )
+    return bool(list(probe[:1]))
 
 
 def _drop_stale(cursor: Any) -> None:
-    for model in (StaleClient, StaleRequest):
+    for model in (NewEvent, StaleClient, StaleRequest):
         cursor.execute(f"DROP TABLE IF EXISTS {_table(model)}")
 
 
-def _mark_stale(cursor: Any, since: dt.datetime) -> tuple[int, int]:
-    """Fill the temporary tables of the clients and requests to recompute; their sizes."""
-    clients, requests = _table(StaleClient), _table(StaleRequest)
-    care = _table(CareRequest)
-    c_sql, c_params = _changed_clients(since).query.sql_with_params()
+def _mark_stale(cursor: Any, since: dt.datetime, now: dt.datetime) -> tuple[int, int]:
+    """Fill the temporary tables of the new events and of the clients and requests to
+    recompute; the number of clients and requests. The events go into `FactsSeenEvent`:
+    exactly those read here, whose changes the statements after this one see."""
+    events, clients, requests = _table(NewEvent), _table(StaleClient), _table(StaleRequest)
+    care, bookings = _table(CareRequest), _table(Booking)
+    e_sql, e_params = _unseen_events(since, now).query.sql_with_params()
     cursor.execute(
-        f"CREATE TEMPORARY TABLE {clients} AS SELECT DISTINCT u.i AS id "  # noqa: S608
-        f"FROM ({c_sql}) u WHERE u.i IS NOT NULL",
+        f"CREATE TEMPORARY TABLE {events} AS SELECT e.id, e.at, e.e_client AS client_id, "  # noqa: S608
+        f"e.e_request AS request_id, e.e_booking AS booking_id FROM ({e_sql}) e",
+        e_params,
+    )
+    c_sql, c_params = _new_clients(since, now).query.sql_with_params()
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {clients} AS SELECT DISTINCT u.id FROM ("  # noqa: S608
+        f"SELECT client_id AS id FROM {events} WHERE client_id IS NOT NULL "
+        f"UNION SELECT n.pk FROM ({c_sql}) n) u",
         c_params,
     )
-    r_sql, r_params = _changed_requests(since).query.sql_with_params()
+    r_sql, r_params = _new_requests(since, now).query.sql_with_params()
     cursor.execute(
-        f"CREATE TEMPORARY TABLE {requests} AS SELECT DISTINCT u.i AS id "  # noqa: S608
-        f"FROM ({r_sql}) u WHERE u.i IS NOT NULL",
+        f"CREATE TEMPORARY TABLE {requests} AS SELECT DISTINCT u.id FROM ("  # noqa: S608
+        f"SELECT request_id AS id FROM {events} WHERE request_id IS NOT NULL "
+        f"UNION SELECT b.request_id FROM {events} e JOIN {bookings} b ON b.id = e.booking_id "
+        f"UNION SELECT n.pk FROM ({r_sql}) n) u",
         r_params,
     )
+    _analyse(cursor, clients, requests)
     # A client's consent decides whether its requests count; a request's care decides
-    # whether its client received care.
+    # whether its client received care. Joins from the (small) marked rows through the
+    # indexes, never a scan of the requests.
     cursor.execute(
-        f"INSERT INTO {requests} (id) SELECT r.id FROM {care} r "  # noqa: S608
-        f"WHERE r.client_id IN (SELECT id FROM {clients}) "
-        f"AND r.id NOT IN (SELECT id FROM {requests})"
+        f"INSERT INTO {requests} (id) SELECT r.id FROM {clients} c "  # noqa: S608
+        f"JOIN {care} r ON r.client_id = c.id "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {requests} s WHERE s.id = r.id)"
     )
     cursor.execute(
-        f"INSERT INTO {clients} (id) SELECT DISTINCT r.client_id FROM {care} r "  # noqa: S608
-        f"WHERE r.id IN (SELECT id FROM {requests}) "
-        f"AND r.client_id NOT IN (SELECT id FROM {clients})"
+        f"INSERT INTO {clients} (id) SELECT DISTINCT r.client_id FROM {requests} s "  # noqa: S608
+        f"JOIN {care} r ON r.id = s.id "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {clients} c WHERE c.id = r.client_id)"
     )
-    cursor.execute(f"SELECT COUNT(*) FROM {clients}")  # noqa: S608
-    n_clients = int(cursor.fetchone()[0])
-    cursor.execute(f"SELECT COUNT(*) FROM {requests}")  # noqa: S608
-    n_requests = int(cursor.fetchone()[0])
-    if connection.vendor == "postgresql":  # the planner knows nothing of a fresh table
-        cursor.execute(f"ANALYZE {clients}")
-        cursor.execute(f"ANALYZE {requests}")
+    cursor.execute(
+        f"INSERT INTO {_table(FactsSeenEvent)} (id, at) SELECT id, at FROM {events}"  # noqa: S608
+    )
+    cursor.execute(f"SELECT (SELECT COUNT(*) FROM {clients}), (SELECT COUNT(*) FROM {requests})")  # noqa: S608
+    n_clients, n_requests = (int(n) for n in cursor.fetchone())
+    _analyse(cursor, clients, requests)
     return n_clients, n_requests
+
+
+def _analyse(cursor: Any, *tables: str) -> None:
+    """The planner knows nothing of a fresh temporary table: without statistics it guesses
+    thousands of rows and scans the requests instead of using their indexes."""
+    if connection.vendor == "postgresql":
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
+
+
+def _forget_seen(cursor: Any, since: dt.datetime) -> None:
+    cursor.execute(f"DELETE FROM {_table(FactsSeenEvent)} WHERE at < %s", [since])  # noqa: S608
+
+
+def _remember_window(cursor: Any, since: dt.datetime, now: dt.datetime) -> None:
+    """After a rebuild: the events of the window are in the facts already."""
+    cursor.execute(f"DELETE FROM {_table(FactsSeenEvent)}")  # noqa: S608
+    sql, params = _relevant_events(since, now).values("id", "at").query.sql_with_params()
+    cursor.execute(
+        f"INSERT INTO {_table(FactsSeenEvent)} (id, at) SELECT e.id, e.at FROM ({sql}) e",  # noqa: S608
+        params,
+    )
 
 
 # --- Refresh and rebuild -----------------------------------------------------------------
@@ -609,6 +685,10 @@ def _mark_stale(cursor: Any, since: dt.datetime) -> tuple[int, int]:
 def _serialise(cursor: Any) -> None:
     if connection.vendor == "postgresql":
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
+        # As for the indicators: no seconds of LLVM compilation for statements that run in
+        # a fraction of that, and room for the hash aggregates (this transaction only).
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
 
 
 def refresh(*, now: dt.datetime | None = None) -> RefreshResult:
@@ -623,9 +703,10 @@ def refresh(*, now: dt.datetime | None = None) -> RefreshResult:
             return _rebuild(cursor, now, started)
         since = state.refreshed_at - margin()
         n_clients = n_requests = 0
-        if _anything_changed(since):
+        _forget_seen(cursor, since)
+        if _anything_changed(since, now):
             _drop_stale(cursor)
-            n_clients, n_requests = _mark_stale(cursor, since)
+            n_clients, n_requests = _mark_stale(cursor, since, now)
             if n_requests:
                 for model in (RequestMonthFact, RequestFact):
                     cursor.execute(
@@ -676,6 +757,8 @@ def _rebuild(cursor: Any, now: dt.datetime, started: float) -> RefreshResult:
     else:
         for table in tables:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+    # First the events of the margin: their changes are visible to the statements below.
+    _remember_window(cursor, now - margin(), now)
     _insert_request_facts(cursor, scoped=False)
     _insert_month_facts(cursor, scoped=False)
     _insert_client_facts(cursor, scoped=False)

@@ -38,8 +38,7 @@ from enum import StrEnum
 from typing import Any, cast
 
 from django.db import connection, transaction
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.expressions import Exists
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Least, TruncMonth
 from django.utils import timezone
 from django.utils.functional import Promise, lazy
@@ -454,14 +453,6 @@ class Evaluation:
             qs = qs.filter(intake_organisation_id=self.filters.organisation_id)
         return qs
 
-    def first_screenings(self) -> QuerySet[ClientFact]:
-        """Each screened client once, by their first screening, taken in the period."""
-        return self.people().filter(_in("screened_on", self.filters))
-
-    def participants(self) -> QuerySet[ClientFact]:
-        """ESF participants: clients who entered (were registered) in the period."""
-        return self.people().filter(_in("entered_on", self.filters))
-
     def _request_scope(self, qs: QuerySet[Any], prefix: str = "", *, by_kind: bool = True) -> Any:
         f = self.filters
         qs = qs.filter(**{f"{prefix}network_id__in": f.network_ids})
@@ -503,18 +494,70 @@ class Evaluation:
 
     # Shared aggregates ---------------------------------------------------------------
 
-    def reach(self) -> dict[str, int]:
-        def run() -> dict[str, int]:
-            row = self.first_screenings().aggregate(
-                screened=Count("pk"),
-                with_care_duties=Count("pk", filter=Q(care_duties=True)),
-                care_main_barrier=Count("pk", filter=Q(care_main_barrier=True)),
-                would_accept=Count("pk", filter=Q(would_accept_yes=True)),
-                held_back=Count("pk", filter=Q(held_back=True)),
-            )
-            return {k: int(v or 0) for k, v in row.items()}
+    def _people_rows(self) -> list[dict[str, Any]]:
+        """The research clients (of the networks and referrer) counted every way the
+        indicators need, per (intake organisation, gender, received care), in one pass over
+        the client facts: reach (first screening in the period), the screened clients with
+        care duties with the cohort measures, the ESF+ participants (entered in the period)
+        and every outcome count. Reach, the ESF+ tables, the outcomes, the referrer table
+        and the cohort comparison all add up from these rows."""
 
-        return self.memo("reach", run)
+        def run() -> list[dict[str, Any]]:
+            from zorgbrug.research.cohorts import MEASURES
+
+            f = self.filters
+            screened = _in("screened_on", f)
+            with_duties = screened & Q(care_duties=True)
+            entered = _in("entered_on", f)
+            reach = {
+                "screened": screened,
+                "with_care_duties": with_duties,
+                "care_main_barrier": screened & Q(care_main_barrier=True),
+                "would_accept": screened & Q(would_accept_yes=True),
+                "held_back": screened & Q(held_back=True),
+            }
+            outcomes = {name: q(f) for name, q in OUTCOME_COUNTS.items()}
+            aggregates: dict[str, Any] = {}
+            aggregates.update({f"r__{k}": Count("pk", filter=q) for k, q in reach.items()})
+            aggregates["p__n"] = Count("pk", filter=with_duties)
+            aggregates.update(
+                {f"p__{m.key}": Count("pk", filter=with_duties & m.condition()) for m in MEASURES}
+            )
+            aggregates.update(
+                {f"e__{c.key}": Count("pk", filter=entered & c.condition) for c in ESF_CATEGORIES}
+            )
+            aggregates.update({f"o__{k}": Count("pk", filter=q) for k, q in outcomes.items()})
+            population = _any(screened, entered, *outcomes.values())
+            rows: Iterable[dict[str, Any]] = (
+                self.people()
+                .filter(population)
+                .order_by()
+                .values("intake_organisation_id", "gender", "received_care")
+                .annotate(**aggregates)  # type: ignore[assignment]
+            )
+            return [
+                {
+                    "org": int(r.pop("intake_organisation_id")),
+                    "gender": r.pop("gender"),
+                    "received": bool(r.pop("received_care")),
+                    **{k: int(v or 0) for k, v in r.items()},
+                }
+                for r in rows
+            ]
+
+        return self.memo("people_rows", run)
+
+    def _people_sum(self, prefix: str, keys: Iterable[str]) -> dict[str, int]:
+        totals = dict.fromkeys(keys, 0)
+        for row in self._people_rows():
+            for key in totals:
+                totals[key] += row[f"{prefix}__{key}"]
+        return totals
+
+    def reach(self) -> dict[str, int]:
+        return self._people_sum(
+            "r", ("screened", "with_care_duties", "care_main_barrier", "would_accept", "held_back")
+        )
 
     def _request_rows(self) -> dict[tuple[str, int], dict[str, int]]:
         """Requests made in the period, and of them served, per (kind, organisation) — all
@@ -699,42 +742,27 @@ class Evaluation:
         """Per ESF category, the participants by gender: {category: {gender: n}}."""
 
         def run() -> dict[str, dict[str, int]]:
-            aggregates = {c.key: Count("pk", filter=c.condition) for c in ESF_CATEGORIES}
-            rows: Iterable[dict[str, Any]] = (
-                self.participants().order_by().values("gender").annotate(**aggregates)  # type: ignore[assignment]
-            )
-            out: dict[str, dict[str, int]] = {
-                c.key: dict.fromkeys(GENDERS, 0) for c in ESF_CATEGORIES
-            }
-            for row in rows:
+            out = {c.key: dict.fromkeys(GENDERS, 0) for c in ESF_CATEGORIES}
+            for row in self._people_rows():
                 for c in ESF_CATEGORIES:
-                    out[c.key][row["gender"]] = int(row[c.key] or 0)
+                    counts = out[c.key]
+                    counts[row["gender"]] = counts.get(row["gender"], 0) + row[f"e__{c.key}"]
             return out
 
         return self.memo("esf", run)
 
     def outcome_rows(self) -> dict[tuple[int, str], dict[str, int]]:
-        """Every outcome count (`OUTCOME_COUNTS`) per (intake organisation, gender), in one
-        query: the outcome indicators, the ESF+ results and the referrer table add up from
-        these rows."""
+        """Every outcome count (`OUTCOME_COUNTS`) per (intake organisation, gender): the
+        outcome indicators, the ESF+ results and the referrer table add up from these."""
 
         def run() -> dict[tuple[int, str], dict[str, int]]:
-            f = self.filters
-            aggregates = {name: Count("pk", filter=q(f)) for name, q in OUTCOME_COUNTS.items()}
-            population = _any(*(q(f) for q in OUTCOME_COUNTS.values()))
-            rows: Iterable[dict[str, Any]] = (
-                self.people()
-                .filter(population)
-                .order_by()
-                .values("intake_organisation_id", "gender")
-                .annotate(**aggregates)  # type: ignore[assignment]
-            )
-            return {
-                (int(r["intake_organisation_id"]), r["gender"]): {
-                    name: int(r[name] or 0) for name in OUTCOME_COUNTS
-                }
-                for r in rows
-            }
+            out: dict[tuple[int, str], dict[str, int]] = {}
+            for row in self._people_rows():
+                key = (row["org"], row["gender"])
+                totals = out.setdefault(key, dict.fromkeys(OUTCOME_COUNTS, 0))
+                for name in OUTCOME_COUNTS:
+                    totals[name] += row[f"o__{name}"]
+            return out
 
         return self.memo("outcome_rows", run)
 
@@ -754,38 +782,42 @@ class Evaluation:
 
         def run() -> dict[str, dict[str, int]]:
             f = self.filters
-            positive = Q(exit_reason__in=WORK_OR_TRAINING_EXITS)
-            aggregates: dict[str, Any] = {}
-            for kind in ActivityKind.values:
-                asked = Q(
-                    Exists(
-                        RequestFact.objects.filter(
-                            client_id=OuterRef("pk"),
-                            kind=kind,
-                            network_id__in=f.network_ids,
-                        )
-                    )
-                )
-                aggregates[f"{kind}__leavers"] = Count("pk", filter=asked)
-                aggregates[f"{kind}__positive"] = Count("pk", filter=asked & positive)
-            row = self.people().filter(_leaving(f)).aggregate(**aggregates)
-            return {
-                kind: {
-                    "leavers": int(row[f"{kind}__leavers"] or 0),
-                    "positive": int(row[f"{kind}__positive"] or 0),
-                }
-                for kind in ActivityKind.values
+            people = {
+                "client__research": True,
+                "client__network_id__in": f.network_ids,
+                "client__exit_on__gte": f.start,
+                "client__exit_on__lte": f.end,
             }
+            if f.organisation_id is not None:
+                people["client__intake_organisation_id"] = f.organisation_id
+            positive = Q(client__exit_reason__in=WORK_OR_TRAINING_EXITS)
+            rows = (
+                RequestFact.objects.filter(network_id__in=f.network_ids, **people)
+                .order_by()
+                .values("kind")
+                .annotate(
+                    leavers=Count("client_id", distinct=True),
+                    positive=Count("client_id", distinct=True, filter=positive),
+                )
+            )
+            out = {kind: {"leavers": 0, "positive": 0} for kind in ActivityKind.values}
+            for r in rows:
+                out[r["kind"]] = {"leavers": int(r["leavers"]), "positive": int(r["positive"])}
+            return out
 
         return self.memo("outcomes_by_kind", run)
 
     def esf_results(self) -> dict[str, dict[str, int]]:
         """Per ESF+ result, the participants by gender."""
-        out: dict[str, dict[str, int]] = {r.key: dict.fromkeys(GENDERS, 0) for r in ESF_RESULTS}
-        for (_org, gender), values in self.outcome_rows().items():
-            for r in ESF_RESULTS:
-                out[r.key][gender] = out[r.key].get(gender, 0) + values[r.count]
-        return out
+
+        def run() -> dict[str, dict[str, int]]:
+            out = {r.key: dict.fromkeys(GENDERS, 0) for r in ESF_RESULTS}
+            for (_org, gender), values in self.outcome_rows().items():
+                for r in ESF_RESULTS:
+                    out[r.key][gender] = out[r.key].get(gender, 0) + values[r.count]
+            return out
+
+        return self.memo("esf_results", run)
 
     # Cost -------------------------------------------------------------------------------
 
@@ -875,24 +907,19 @@ class Evaluation:
     def people_by_referrer(self) -> dict[tuple[int, bool], dict[str, int]]:
         """Screened clients with care duties per (intake organisation, received care), with
         the cohort measures counted: the referrer table and the cohort comparison add up
-        from these rows (one query)."""
+        from these."""
 
         def run() -> dict[tuple[int, bool], dict[str, int]]:
             from zorgbrug.research.cohorts import MEASURES
 
-            measures = {m.key: Count("pk", filter=m.condition()) for m in MEASURES}
+            keys = ["n", *(m.key for m in MEASURES)]
             out: dict[tuple[int, bool], dict[str, int]] = {}
-            rows = (
-                self.first_screenings()
-                .filter(care_duties=True)
-                .order_by()
-                .values("intake_organisation_id", "received_care")
-                .annotate(n=Count("pk"), **measures)
-            )
-            for row in rows:
-                values: dict[str, Any] = dict(row)
-                key = (int(values.pop("intake_organisation_id")), bool(values.pop("received_care")))
-                out[key] = {k: int(v or 0) for k, v in values.items()}
+            for row in self._people_rows():
+                if not row["p__n"]:
+                    continue
+                totals = out.setdefault((row["org"], row["received"]), dict.fromkeys(keys, 0))
+                for key in keys:
+                    totals[key] += row[f"p__{key}"]
             return out
 
         return self.memo("people_by_referrer", run)

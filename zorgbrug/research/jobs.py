@@ -19,3 +19,14 @@ def expire_exports_job(*, progress: Any) -> dict[str, Any]:
     from zorgbrug.research.services import exports_expire
 
     return {"deleted": exports_expire()}
+
+
+@job_kind("research.rebuild_facts")
+def rebuild_facts_job(*, progress: Any) -> dict[str, Any]:
+    """Recompute the research facts from the source tables (nightly, or after a bulk load)."""
+    from zorgbrug.research import facts
+
+    progress(0, 1, "")
+    result = facts.rebuild().as_dict()
+    progress(1, 1, "")
+    return result

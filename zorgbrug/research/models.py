@@ -223,7 +223,13 @@ class RequestFact(models.Model):
         on_delete=models.CASCADE,
         related_name="research_fact",
     )
-    client_id = models.BigIntegerField(db_index=True)
+    # The client's facts (a join, no constraint: both are rewritten by the refresh).
+    client = models.ForeignKey(
+        ClientFact,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="requests",
+    )
     network_id = models.BigIntegerField()
     organisation_id = models.BigIntegerField()
     kind = models.CharField(max_length=20)
@@ -289,6 +295,40 @@ class CostFact(models.Model):
 
     def __str__(self) -> str:
         return f"costs of settlement {self.settlement_id} on {self.date}"
+
+
+class FactsSeenEvent(models.Model):
+    """An audit event a refresh has already taken into the facts. Events are read again for
+    a margin of time (a transaction may commit after the refresh that began before it);
+    the ones seen once are skipped, and forgotten when they leave the margin."""
+
+    id = models.BigIntegerField(primary_key=True)  # the audit event's
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("audit event in the research facts")
+        verbose_name_plural = _("audit events in the research facts")
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+
+class NewEvent(models.Model):
+    """The audit events a refresh takes in, with the client, request or booking each names
+    (a TEMPORARY table of `facts.refresh`, like `StaleClient`)."""
+
+    id = models.BigIntegerField(primary_key=True)
+    at = models.DateTimeField()
+    client_id = models.BigIntegerField(null=True)
+    request_id = models.BigIntegerField(null=True)
+    booking_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "research_new_event"
+
+    def __str__(self) -> str:
+        return str(self.pk)
 
 
 class StaleClient(models.Model):
