@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from tests.research.conftest import END, START, ResearchWorld
 from zorgbrug.access.models import AuditEvent
 from zorgbrug.jobs.models import Job, JobState
+from zorgbrug.pathways.models import PathwayActivity
 from zorgbrug.research import export, services
 from zorgbrug.research.models import ExportProject, ExportState, ResearchExport
 
@@ -98,14 +99,16 @@ def test_csv_export_holds_research_clients_only_without_identifiers(
     assert item.state == ExportState.READY
     path = services.export_path(item)
     tables = csv_tables(path)
-    # C1 C2 C3 C4 C9 entered in the period, C5 had care in it; not C6/C7 (consent), C8, C10
-    assert len(tables["clients"]) == 6
+    # C1 C2 C3 C4 C9 entered in the period, C5 had care in it, C11's follow-up was due in
+    # it; not C6/C7 (consent), C8 (other network), C10 (after the period)
+    assert len(tables["clients"]) == 7
     assert {r["birth_year"] for r in tables["clients"]} == {
         "1990",
         "2008",
         "1970",
         "2000",
         "1996",
+        "1988",
     }
     assert {r["municipality"] for r in tables["clients"]} == {"Eeklo"}
     # R1 5, R2 1, R3 1, R4 2, R6 2, R8 1 (R5 is in July, R7's client has no research use)
@@ -121,6 +124,72 @@ def test_csv_export_holds_research_clients_only_without_identifiers(
     assert all(len(p) == 20 for p in client_pseudonyms)
     with zipfile.ZipFile(path) as archive:
         assert "README.txt" in archive.namelist()
+
+
+def test_pathway_tables_hold_the_whole_pathway_of_the_exported_clients(
+    rw: ResearchWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    item = run_export(rw, django_capture_on_commit_callbacks, project_for(rw))
+    tables = csv_tables(services.export_path(item))
+    p = export.Pseudonymiser(item.project.secret)
+    c = {name: p.of("client", rw.clients[name].pk) for name in rw.clients}
+    # job starts of C1 (2026) and C5 (2025: before the period, but part of her pathway)
+    steps = tables["pathway_steps"]
+    assert sorted(
+        (r["client"], r["date"], r["contract_type"], r["hours_per_week"]) for r in steps
+    ) == sorted(
+        [
+            (c["C1"], "2026-01-26", "fixed_term", "20.0"),
+            (c["C5"], "2025-12-21", "fixed_term", "19.0"),
+        ]
+    )
+    # exits of C1 C2 C3 C4, C5 (2025) and C11; not C6 (consent) or C8 (other network)
+    exits = {r["client"]: r["reason"] for r in tables["exits"]}
+    assert exits == {
+        c["C1"]: "employed",
+        c["C2"]: "training",
+        c["C3"]: "moved",
+        c["C4"]: "no_longer_needed",
+        c["C5"]: "employed",
+        c["C11"]: "dropped_out",
+    }
+    follow_ups = tables["follow_ups"]
+    assert len(follow_ups) == 5  # C1 3 months; C5 3 and 6; C11 3 and 6 (open)
+    c1 = next(r for r in follow_ups if r["client"] == c["C1"])
+    job = PathwayActivity.objects.get(client=rw.clients["C1"])
+    assert (c1["after"], c1["after_id"], c1["months"], c1["due_on"], c1["status"]) == (
+        "job_start",
+        p.of("pathway_step", job.pk),
+        "3",
+        "2026-04-26",
+        "done",
+    )
+    assert {r["status"] for r in follow_ups if r["client"] == c["C11"]} == {"open", "done"}
+    outcomes = tables["outcomes"]
+    assert sorted(r["status"] for r in outcomes) == [
+        "employed",
+        "employed",
+        "employed",
+        "seeking_work",
+    ]
+    assert {r["follow_up"] for r in outcomes} <= {r["follow_up"] for r in follow_ups}
+    regular = {r["client"]: r for r in tables["regular_care"]}
+    assert set(regular) == {c["C1"], c["C2"], c["C3"]}
+    assert (regular[c["C1"]]["at_partner_provider"], regular[c["C1"]]["place_from"]) == (
+        "true",
+        "2026-03-01",
+    )
+    assert regular[c["C1"]]["provider_organisation"] == "Kinderopvang Noord"
+    assert (
+        regular[c["C2"]]["place_from"] == "" and regular[c["C2"]]["registered_on"] == "2026-05-01"
+    )
+    assert (regular[c["C3"]]["at_partner_provider"], regular[c["C3"]]["provider_organisation"]) == (
+        "false",
+        "",
+    )
+    text = all_text(services.export_path(item))
+    for free_text in ("Werkgever NV", "Crèche elders"):  # employer, a provider written out
+        assert free_text not in text
 
 
 def test_data_dictionary_describes_every_column(

@@ -13,9 +13,10 @@ Memory: every table streams from a server-side cursor (`iterator(chunk_size=...)
 a writer that flushes as it goes (CSV into a zip member, openpyxl's write-only workbook,
 Parquet row groups), so the export of millions of bookings runs in constant memory.
 
-EXTENSION POINT (phase 2): pathway outcomes (follow-ups at 3, 6 and 12 months, exits,
-regular care) and covenant costs (per booking or per client and month) become new entries
-of `TABLES`, keyed by the same client and request pseudonyms.
+The pathway tables (steps, exits, follow-ups, their answers, regular childcare) hold the
+whole pathway of every exported client up to the export, keyed by the same pseudonyms: the
+outcomes that matter come after the care, often after the period. No employer, note, title
+or provider written out as text goes out: only codes, dates, hours and partner names.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from zorgbrug.access import scoping
 from zorgbrug.care.models import Booking, CareRequest
 from zorgbrug.clients.models import CareRecipient, Client, Screening
 from zorgbrug.network.models import Postcode
+from zorgbrug.pathways.models import Exit, FollowUp, Outcome, PathwayActivity, RegularCare
 from zorgbrug.research.sql import MinutesBetween
 
 CHUNK_ROWS = 5000
@@ -131,8 +133,8 @@ def _in_period(ctx: ExportContext, field: str) -> Q:
 
 
 def exported_clients(ctx: ExportContext) -> QuerySet[Client]:
-    """Research clients who entered in the period or were screened, asked care or had care
-    booked in it."""
+    """Research clients who entered in the period or were screened, asked care, had care
+    booked, left or had a follow-up due in it."""
     screened = Screening.objects.filter(
         client=OuterRef("pk"), taken_on__gte=ctx.start, taken_on__lte=ctx.end
     )
@@ -140,8 +142,17 @@ def exported_clients(ctx: ExportContext) -> QuerySet[Client]:
     booked = Booking.objects.filter(
         request__client=OuterRef("pk"), date__gte=ctx.start, date__lte=ctx.end
     )
+    left = Exit.objects.filter(client=OuterRef("pk"), date__gte=ctx.start, date__lte=ctx.end)
+    followed = FollowUp.objects.filter(
+        client=OuterRef("pk"), due_on__gte=ctx.start, due_on__lte=ctx.end
+    )
     return _research_clients(ctx).filter(
-        _in_period(ctx, "created_at") | Q(Exists(screened)) | Q(Exists(asked)) | Q(Exists(booked))
+        _in_period(ctx, "created_at")
+        | Q(Exists(screened))
+        | Q(Exists(asked))
+        | Q(Exists(booked))
+        | Q(Exists(left))
+        | Q(Exists(followed))
     )
 
 
@@ -236,6 +247,77 @@ def _booking_row(ctx: ExportContext, r: tuple[Any, ...]) -> tuple[Any, ...]:
     return (
         p("booking", pk),
         p("request", request_id),
+        p("client", client_id),
+        p("recipient", recipient_id),
+        *rest,
+    )
+
+
+def _of_exported(model: Any, ctx: ExportContext) -> QuerySet[Any]:
+    return model.objects.filter(client__in=exported_clients(ctx).values("pk"))
+
+
+def _steps_qs(ctx: ExportContext) -> QuerySet[Any]:
+    return _of_exported(PathwayActivity, ctx).order_by("client_id", "date", "pk")
+
+
+def _step_row(ctx: ExportContext, r: tuple[Any, ...]) -> tuple[Any, ...]:
+    pk, client_id, *rest = r
+    hours = rest[-3]
+    rest[-3] = None if hours is None else float(hours)
+    return (ctx.pseudonyms.of("pathway_step", pk), ctx.pseudonyms.of("client", client_id), *rest)
+
+
+def _exits_qs(ctx: ExportContext) -> QuerySet[Any]:
+    return _of_exported(Exit, ctx).order_by("client_id")
+
+
+def _exit_row(ctx: ExportContext, r: tuple[Any, ...]) -> tuple[Any, ...]:
+    pk, client_id, *rest = r
+    return (ctx.pseudonyms.of("exit", pk), ctx.pseudonyms.of("client", client_id), *rest)
+
+
+def _follow_ups_qs(ctx: ExportContext) -> QuerySet[Any]:
+    return _of_exported(FollowUp, ctx).order_by("client_id", "due_on", "pk")
+
+
+def _follow_up_row(ctx: ExportContext, r: tuple[Any, ...]) -> tuple[Any, ...]:
+    pk, client_id, job_start_id, exit_id, *rest = r
+    p = ctx.pseudonyms.of
+    return (
+        p("follow_up", pk),
+        p("client", client_id),
+        "job_start" if job_start_id else "exit",
+        p("pathway_step", job_start_id) if job_start_id else p("exit", exit_id),
+        *rest,
+    )
+
+
+def _outcomes_qs(ctx: ExportContext) -> QuerySet[Any]:
+    return _of_exported(Outcome, ctx).order_by("client_id", "observed_on", "pk")
+
+
+def _outcome_row(ctx: ExportContext, r: tuple[Any, ...]) -> tuple[Any, ...]:
+    pk, client_id, follow_up_id, *rest = r
+    hours = rest[-3]
+    rest[-3] = None if hours is None else float(hours)
+    p = ctx.pseudonyms.of
+    return (p("outcome", pk), p("client", client_id), p("follow_up", follow_up_id), *rest)
+
+
+def _regular_qs(ctx: ExportContext) -> QuerySet[Any]:
+    return (
+        _of_exported(RegularCare, ctx)
+        .annotate(at_partner=Case(When(provider__isnull=False, then=True), default=False))
+        .order_by("client_id", "pk")
+    )
+
+
+def _regular_row(ctx: ExportContext, r: tuple[Any, ...]) -> tuple[Any, ...]:
+    pk, client_id, recipient_id, *rest = r
+    p = ctx.pseudonyms.of
+    return (
+        p("regular_care", pk),
         p("client", client_id),
         p("recipient", recipient_id),
         *rest,
@@ -430,8 +512,170 @@ TABLES: tuple[ExportTable, ...] = (
         ),
         to_row=_booking_row,
     ),
-    # EXTENSION POINT (phase 2): "outcomes" (zorgbrug.pathways) and "costs"
-    # (zorgbrug.covenant) tables.
+    ExportTable(
+        name="pathway_steps",
+        description=_lazy(
+            "The steps on the pathway of the exported clients (courses, interviews, work "
+            "trials, job starts), whatever their date."
+        ),
+        columns=(
+            _col("pathway_step", "string", _lazy("Pseudonym of the step.")),
+            CLIENT_ID,
+            _col(
+                "kind",
+                "string",
+                _lazy("course, job_interview, work_trial, job_start or other."),
+            ),
+            _col("date", "date", _lazy("Day of the step (the first day of a job).")),
+            _col("end_date", "date", _lazy("Last day, if any.")),
+            _col("sector", "string", _lazy("Employer's sector of a job start (coded).")),
+            _col("contract_type", "string", _lazy("Contract of a job start (coded).")),
+            _col("hours_per_week", "float", _lazy("Hours a week of a job start.")),
+            _col("first_period_end", "date", _lazy("End of a job's first period, if recorded.")),
+            _col(
+                "care_until", "date", _lazy("Last day of care the covenant pays after a job start.")
+            ),
+        ),
+        queryset=_steps_qs,
+        fields=(
+            "pk",
+            "client_id",
+            "kind",
+            "date",
+            "end_date",
+            "sector",
+            "contract_type",
+            "hours_per_week",
+            "first_period_end",
+            "care_until",
+        ),
+        to_row=_step_row,
+    ),
+    ExportTable(
+        name="exits",
+        description=_lazy("The exit from the pathway of the exported clients who left."),
+        columns=(
+            _col("exit", "string", _lazy("Pseudonym of the exit.")),
+            CLIENT_ID,
+            _col("date", "date", _lazy("Day the client left the pathway.")),
+            _col(
+                "reason",
+                "string",
+                _lazy(
+                    "employed, training, regular_care, no_longer_needed, moved, health, "
+                    "no_contact, dropped_out or other."
+                ),
+            ),
+        ),
+        queryset=_exits_qs,
+        fields=("pk", "client_id", "date", "reason"),
+        to_row=_exit_row,
+    ),
+    ExportTable(
+        name="follow_ups",
+        description=_lazy(
+            "The follow-ups 3, 6 and 12 months after a job start or an exit, done or still to do."
+        ),
+        columns=(
+            _col("follow_up", "string", _lazy("Pseudonym of the follow-up.")),
+            CLIENT_ID,
+            _col("after", "string", _lazy("job_start or exit: what the follow-up follows.")),
+            _col(
+                "after_id",
+                "string",
+                _lazy("Pseudonym of that job start (a pathway step) or exit."),
+            ),
+            _col("anchor_date", "date", _lazy("Day of the job start or exit.")),
+            _col("months", "integer", _lazy("Months after it.")),
+            _col("due_on", "date", _lazy("Day the follow-up is due.")),
+            _col("status", "string", _lazy("open or done.")),
+        ),
+        queryset=_follow_ups_qs,
+        fields=(
+            "pk",
+            "client_id",
+            "job_start_id",
+            "exit_id",
+            "anchor_date",
+            "months",
+            "due_on",
+            "status",
+        ),
+        to_row=_follow_up_row,
+    ),
+    ExportTable(
+        name="outcomes",
+        description=_lazy(
+            "Where the exported clients stood: the answers to follow-ups (and outcomes noted "
+            "in between)."
+        ),
+        columns=(
+            _col("outcome", "string", _lazy("Pseudonym of the outcome.")),
+            CLIENT_ID,
+            _col("follow_up", "string", _lazy("Pseudonym of the follow-up it answers, if any.")),
+            _col("observed_on", "date", _lazy("Day of the observation.")),
+            _col(
+                "status",
+                "string",
+                _lazy("employed, in_training, seeking_work, inactive or unreachable."),
+            ),
+            _col("contract_type", "string", _lazy("Contract when employed (coded).")),
+            _col("hours_per_week", "float", _lazy("Hours a week when employed.")),
+            _col("sector", "string", _lazy("Sector when employed (coded).")),
+            _col("same_job", "boolean", _lazy("After a job start: still the same job.")),
+        ),
+        queryset=_outcomes_qs,
+        fields=(
+            "pk",
+            "client_id",
+            "follow_up_id",
+            "observed_on",
+            "status",
+            "contract_type",
+            "hours_per_week",
+            "sector",
+            "same_job",
+        ),
+        to_row=_outcome_row,
+    ),
+    ExportTable(
+        name="regular_care",
+        description=_lazy(
+            "The move of the exported clients to regular childcare, per child or for the family."
+        ),
+        columns=(
+            _col("regular_care", "string", _lazy("Pseudonym of the record.")),
+            CLIENT_ID,
+            _col(
+                "care_recipient",
+                "string",
+                _lazy("Pseudonym of the child, or empty for the whole family."),
+            ),
+            _col(
+                "registered_on",
+                "date",
+                _lazy("Day of registration at the municipality's childcare desk."),
+            ),
+            _col("place_from", "date", _lazy("First day of the regular place, if found.")),
+            _col(
+                "at_partner_provider",
+                "boolean",
+                _lazy("The place is at a care provider of the network."),
+            ),
+            _col("provider_organisation", "string", _lazy("That partner provider, if so.")),
+        ),
+        queryset=_regular_qs,
+        fields=(
+            "pk",
+            "client_id",
+            "care_recipient_id",
+            "registered_on",
+            "place_from",
+            "at_partner",
+            "provider__name",
+        ),
+        to_row=_regular_row,
+    ),
 )
 
 TABLE_BY_NAME = {t.name: t for t in TABLES}
@@ -456,6 +700,12 @@ FORBIDDEN_FIELDS = frozenset(
         "status_reason",
         "title",
         "location",
+        "employer",
+        "note",
+        "desk",
+        "provider_name",
+        "cancel_reason",
+        "care_note",
     }
 )
 
