@@ -121,3 +121,22 @@ def test_allocation_priorities_are_plain_weights(care: CareWorld) -> None:
     mine = allocation_priorities(network_id=care.world.network.pk, on=today)
     assert mine["job_interview"] == 80.0 and mine["job_start"] == 10.0
     assert allocation_priorities(network_id=care.world.other_network.pk, on=today) == defaults
+
+
+def test_the_pathway_s_last_day_of_care_follows_the_covenant(care: CareWorld) -> None:
+    """A job start's last day of care on the pathway is the covenant's maximum for a job
+    start's care — the same rule booking applies — not a number of its own."""
+    from tests.pathways.conftest import PathwayWorld, job_start
+
+    start = timezone.localdate()
+    pathway = PathwayWorld(
+        care=care, world=care.world, client=care.family, intake=start, today=start
+    )
+    assert job_start(pathway, start).care_until == start + dt.timedelta(days=92)  # default
+    covenant = covenant_for(care, max_care_days={"job_start": 30})
+    assert job_start(pathway, start).care_until == start + dt.timedelta(days=30)
+    services.covenant_update(
+        actor=care.world.coordinator, covenant=covenant, max_care_days={"course": 60}
+    )
+    # A covenant without a maximum for a job start: no last day.
+    assert job_start(pathway, start).care_until is None

@@ -14,7 +14,7 @@ from django.utils import translation
 from tests.pathways.conftest import PathwayWorld, exit_on, job_start
 from zorgbrug.access.models import AuditEvent
 from zorgbrug.clients.models import Client, Screening
-from zorgbrug.pathways import rules, services
+from zorgbrug.pathways import services
 from zorgbrug.pathways.models import (
     Exit,
     FollowUp,
@@ -51,7 +51,8 @@ def _counts() -> tuple[int, ...]:
 def test_job_start_gets_the_last_day_of_care(pathway: PathwayWorld) -> None:
     start = pathway.today - dt.timedelta(days=10)
     activity = job_start(pathway, start, first_period_end=start + dt.timedelta(days=180))
-    assert activity.care_until == rules.care_until(start, 3)
+    # Without a covenant in force: the care policy's default, 92 days after the start.
+    assert activity.care_until == start + dt.timedelta(days=92)
     assert activity.care_until > pathway.today
     assert activity.organisation == pathway.world.org
 

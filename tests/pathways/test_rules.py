@@ -17,9 +17,8 @@ def test_add_months_keeps_the_day_or_takes_the_months_last() -> None:
     assert rules.add_months(dt.date(2026, 5, 10), 12) == dt.date(2027, 5, 10)
 
 
-def test_care_after_a_job_start_lasts_the_covenant_months() -> None:
-    assert rules.max_care_months(1) == 3
-    assert rules.care_until(dt.date(2026, 1, 5), 3) == dt.date(2026, 4, 4)
+def test_care_after_a_job_start_lasts_the_covenant_days() -> None:
+    assert rules.care_until(dt.date(2026, 1, 5), 89) == dt.date(2026, 4, 4)
     today = dt.date(2026, 3, 25)
     assert rules.care_ends_soon(dt.date(2026, 4, 4), today)
     assert not rules.care_ends_soon(dt.date(2026, 4, 20), today)

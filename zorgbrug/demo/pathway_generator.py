@@ -29,6 +29,7 @@ from django.utils import timezone
 from zorgbrug.clients.models import CareRecipient, Client, ClientStatus, Consent
 from zorgbrug.network.models import Network, Partner
 from zorgbrug.pathways import rules
+from zorgbrug.pathways import services as pathway_services
 from zorgbrug.pathways.models import (
     Exit,
     FollowUp,
@@ -160,7 +161,7 @@ def _draw(
             first_period_end=rules.add_months(day, rng.choice([1, 3, 6]))
             if contract in ("fixed_term", "temp_agency")
             else None,
-            care_until=rules.care_until(day, rules.max_care_months(client.network_id)),
+            care_until=pathway_services.care_until_for(client.network_id, day),
         )
         if start is not None and young_children and rng.random() < 0.6:
             registered = day - _days(rng, 0, 30)

@@ -1,8 +1,9 @@
 """Date rules of the pathway, on plain data (no ORM): tested on their own.
 
-- Care after a job start lasts at most the covenant's maximum (3 months by default): then
-  the client moves to regular childcare. `MAX_CARE_MONTHS_DEFAULT` is the one place that
-  says so until the covenant app answers it per network (`max_care_months`).
+- Care after a job start lasts at most the covenant's maximum (92 days, about three months,
+  by default): then the client moves to regular childcare. The maximum is the care
+  policy's (`care.policy.max_care_days`, which the covenant in force answers per
+  network), the same rule the booking service applies to a job start's care.
 - The referrer is warned `CARE_END_WARNING_DAYS` before that care ends.
 - Follow-ups come 3, 6 and 12 months after a job start or an exit (settings
   `FOLLOW_UP_MONTHS`), and appear as tasks `FOLLOW_UP_LEAD_DAYS` before they are due.
@@ -14,7 +15,6 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-MAX_CARE_MONTHS_DEFAULT = 3
 CARE_END_WARNING_DAYS = 14
 FOLLOW_UP_MONTHS_DEFAULT: tuple[int, ...] = (3, 6, 12)
 FOLLOW_UP_LEAD_DAYS = 14
@@ -31,15 +31,10 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def max_care_months(network_id: int | None = None) -> int:
-    """The covenant's maximum care period after a job start, in months, for a network.
-    Until zorgbrug.covenant exists every network has the default."""
-    return MAX_CARE_MONTHS_DEFAULT
-
-
-def care_until(job_start: dt.date, months: int) -> dt.date:
-    """The last day of care after a job start: the day before the same date `months` on."""
-    return add_months(job_start, months) - dt.timedelta(days=1)
+def care_until(job_start: dt.date, max_days: int) -> dt.date:
+    """The last day of care after a job start when care may last `max_days` (last day −
+    first day, as the booking service counts it)."""
+    return job_start + dt.timedelta(days=max_days)
 
 
 def care_ends_soon(until: dt.date, today: dt.date, days: int = CARE_END_WARNING_DAYS) -> bool:

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 
 from zorgbrug.access import audit
 from zorgbrug.access import scoping as access
+from zorgbrug.care import policy as care_policy
+from zorgbrug.care.models import ActivityKind
 from zorgbrug.clients import services as client_services
 from zorgbrug.clients.models import CareRecipient, Client, ClientStatus, Consent
 from zorgbrug.network.models import Organisation, Partner
@@ -45,6 +47,15 @@ MAX_HOURS = Decimal(60)
 
 
 # --- Helpers --------------------------------------------------------------------------
+
+
+def care_until_for(network_id: int, job_start: dt.date) -> dt.date | None:
+    """The last day of care after a job start: the covenant's maximum for a job start's
+    care (the care policy, as booking applies it); None where the covenant sets none."""
+    max_days = care_policy.current().max_care_days(
+        network_id=network_id, kind=ActivityKind.JOB_START, day=job_start
+    )
+    return None if max_days is None else rules.care_until(job_start, max_days)
 
 
 def intake_date(client: Client) -> dt.date:
@@ -182,7 +193,7 @@ def pathway_activity_create(
         activity.hours_per_week = hours_per_week
         activity.first_period_end = first_period_end
         if date is not None:
-            activity.care_until = rules.care_until(date, rules.max_care_months(client.network_id))
+            activity.care_until = care_until_for(client.network_id, date)
     if errors:
         raise ValidationError(errors)
     activity.save()
