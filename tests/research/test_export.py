@@ -132,7 +132,7 @@ def test_pathway_tables_hold_the_whole_pathway_of_the_exported_clients(
     item = run_export(rw, django_capture_on_commit_callbacks, project_for(rw))
     tables = csv_tables(services.export_path(item))
     p = export.Pseudonymiser(item.project.secret)
-    c = {name: p.of("client", rw.clients[name].pk) for name in rw.clients}
+    c = {name: str(p.of("client", rw.clients[name].pk)) for name in rw.clients}
     # job starts of C1 (2026) and C5 (2025: before the period, but part of her pathway)
     steps = tables["pathway_steps"]
     assert sorted(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, fields
+from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any
 
@@ -20,6 +21,7 @@ from tests.factories import NetworkFactory, OrganisationFactory, PartnerFactory,
 from tests.research.conftest import ResearchWorld
 from zorgbrug.care.models import Activity, AgeBand, Booking, CapacitySlot, CareRequest, CareSite
 from zorgbrug.clients.models import CareRecipient, Client, Consent, Screening
+from zorgbrug.pathways.models import Exit, FollowUp, Outcome, RegularCare
 from zorgbrug.research.indicators import Filters
 from zorgbrug.research.publication import PublicFigures, public_figures
 
@@ -69,7 +71,7 @@ def shown_counts(html: str) -> list[int]:
 
 
 def figure_counts(figures: PublicFigures) -> list[int | None]:
-    out: list[int | None] = [f.count for f in figures.reach + figures.service]
+    out: list[int | None] = [f.count for f in figures.reach + figures.service + figures.outcomes]
     for table in (figures.esf, figures.by_kind, figures.by_referrer):
         assert table is not None
         for row in table.rows:
@@ -108,6 +110,12 @@ def check_figures_by_hand(rw: ResearchWorld) -> None:
     assert service["Reserved place-day-parts"].count == 27
     assert service["Reserved place-day-parts booked"].count == 15
     assert service["Reserved place-day-parts booked"].share == pytest.approx(15 / 27)
+    outcomes = [(str(f.label), f.count) for f in figures.outcomes]
+    # 4 leavers, 2 of them for work or training, 1 leaver who had care, 3 followed up after
+    # 3 months and 1 after 6: all small, all hidden; nobody followed up after 12 months
+    assert outcomes[0] == ("Clients who left", None)
+    assert dict(outcomes)["Left for work or training"] is None
+    assert ("Followed up 12 months after leaving", 0) in outcomes
     assert all(c is None or c == 0 or c >= 5 for c in figure_counts(figures))
 
 
@@ -154,6 +162,9 @@ class Spec:
     stopped: bool
     care_duty: bool
     requests: tuple[tuple[str, tuple[str, ...]], ...]
+    exit: str | None = None
+    answer: str | None = None
+    regular: bool = False
 
 
 STATUSES = ("confirmed", "attended", "absent", "no_show", "cancelled", "cancelled_late", "pending")
@@ -181,6 +192,11 @@ specs = st.builds(
         ),
         max_size=2,
     ).map(tuple),
+    exit=st.one_of(st.none(), st.sampled_from(["employed", "training", "moved", "other"])),
+    answer=st.one_of(
+        st.none(), st.sampled_from(["employed", "in_training", "seeking_work", "unreachable"])
+    ),
+    regular=st.booleans(),
 )
 
 
@@ -223,6 +239,8 @@ def build(population: list[Spec]) -> Any:
                 stopped_job=spec.stopped,
                 barrier_score=1,
             )
+        if spec.exit:
+            add_exit(client, orgs[spec.org], spec)
         if not spec.care_duty:
             continue
         child = CareRecipient.objects.create(
@@ -269,6 +287,40 @@ def build(population: list[Spec]) -> Any:
     return network
 
 
+def add_exit(client: Client, org: Any, spec: Spec) -> None:
+    """The client leaves on 1 May 2026; the follow-ups 3 and 6 months later (due in 2026)
+    are answered when the spec says so; a regular childcare place from June."""
+    left = Exit.objects.create(
+        client=client, date=dt.date(2026, 5, 1), reason=spec.exit, organisation=org
+    )
+    for months in (3, 6):
+        follow_up = FollowUp.objects.create(
+            client=client,
+            exit=left,
+            anchor_date=left.date,
+            months=months,
+            due_on=dt.date(2026, 5 + months, 1),
+            responsible_organisation=org,
+            status="done" if spec.answer else "open",
+        )
+        if spec.answer:
+            employed = spec.answer == "employed"
+            Outcome.objects.create(
+                client=client,
+                follow_up=follow_up,
+                observed_on=follow_up.due_on,
+                status=spec.answer,
+                contract_type="permanent" if employed else "",
+                sector="retail" if employed else "",
+                hours_per_week=Decimal(30) if employed else None,
+                organisation=org,
+            )
+    if spec.regular:
+        RegularCare.objects.create(
+            client=client, place_from=dt.date(2026, 6, 1), provider_name="x", organisation=org
+        )
+
+
 @override_settings(RESEARCH_PUBLIC_CACHE_SECONDS=0)
 class TestPublicPageOnRandomData(TestCase):
     @settings(
@@ -295,6 +347,47 @@ class TestPublicPageOnRandomData(TestCase):
             assert not 1 <= count <= 4, count
 
 
+def test_outcome_cells_are_protected_like_the_others(world: Any) -> None:
+    def leaver(exit: str, answer: str | None) -> Spec:
+        return Spec(
+            gender="female",
+            labour="unemployed",
+            months=None,
+            isced=None,
+            age=30,
+            single=False,
+            children=1,
+            migration=None,
+            org=0,
+            screened=False,
+            would="yes",
+            main="care",
+            stopped=False,
+            care_duty=False,
+            requests=(),
+            exit=exit,
+            answer=answer,
+        )
+
+    # 7 leavers, 6 of them for work: the one who was not (7 - 6) must not be derivable
+    population = [leaver("employed", "employed") for _ in range(6)] + [leaver("moved", None)]
+    network = build(population)
+    filters = Filters(
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 12, 31),
+        network_ids=(network.pk,),
+        today=dt.date(2026, 12, 31),
+    )
+    figures = public_figures(filters)
+    with translation.override("en"):
+        shown = {str(f.label): f.count for f in figures.outcomes}
+    assert not any(c is not None and 1 <= c <= 4 for c in shown.values())
+    # leavers and those for work cannot both be shown (their difference is 1)
+    assert shown["Clients who left"] is None or shown["Left for work or training"] is None
+    # 6 followed up after 3 and 6 months, all employed: shown, no small remainder
+    assert shown["Followed up 6 months after leaving"] == 6
+
+
 def test_figures_dataclass_has_every_table() -> None:
     names = {f.name for f in fields(PublicFigures)}
-    assert {"reach", "service", "esf", "by_kind", "by_referrer"} <= names
+    assert {"reach", "service", "outcomes", "esf", "by_kind", "by_referrer"} <= names
