@@ -115,6 +115,7 @@ def test_ticked_requests_are_booked_and_the_result_is_shown(
         response = client.post(
             reverse("allocation:run_accept", args=[run.pk]),
             {"scope": "selected", "requests": [str(pk) for pk in chosen]},
+            HTTP_ACCEPT_LANGUAGE="en",  # the message is written in the language of the post
         )
     assert response.status_code == 302
     assert set(Booking.objects.values_list("request_id", flat=True)) == set(chosen)
