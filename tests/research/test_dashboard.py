@@ -123,3 +123,15 @@ def test_dictionary_page(rw: ResearchWorld) -> None:
         rw.world.client_for(rw.world.referrer).get(reverse("research:dictionary")).status_code
         == 403
     )
+
+
+def test_shares_and_decimals_are_rounded_not_cut() -> None:
+    from django.utils import translation
+
+    from zorgbrug.research.templatetags.research_format import one_decimal, percent
+
+    with translation.override("en"):
+        assert percent(2 / 3) == "66.7 %"
+        assert percent(0.4444) == "44.4 %"
+        assert one_decimal(6.66) == "6.7"
+        assert percent(None) == "–"

@@ -529,6 +529,13 @@ def research_exports(user: Any) -> QuerySet[Any]:
     return ResearchExport.objects.filter(project__in=export_projects(user).values("pk"))
 
 
+def research_reports(user: Any) -> QuerySet[Any]:
+    """Evaluation reports of the networks the user evaluates or coordinates."""
+    from zorgbrug.research.models import EvaluationReport
+
+    return EvaluationReport.objects.filter(network_id__in=research_network_ids(user))
+
+
 # --- Covenant, costs and settlements --------------------------------------------------
 # The covenant (parties, tariffs, keys) is an agreement between partners, not personal
 # data: the staff of every partner of a network read it, its coordinators change it.

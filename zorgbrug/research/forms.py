@@ -149,3 +149,24 @@ class ExportRequestForm(forms.Form):
             elif (end - start).days > MAX_PERIOD_DAYS:
                 self.add_error("end", _("Choose a period of at most ten years."))
         return data
+
+
+class ReportForm(FilterForm):
+    """The filters of an evaluation report: one network, a period, optionally a referrer
+    and an activity kind."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        network = cast(forms.ChoiceField, self.fields["network"])
+        network.required = True
+        network.choices = [(n.slug, n.name) for n in self.networks]
+        if len(self.networks) == 1:
+            self.initial.setdefault("network", self.networks[0].slug)
+
+    def chosen_network(self) -> Network:
+        slug = self.cleaned_data["network"]
+        return next(n for n in self.networks if n.slug == slug)
+
+    def chosen_organisation(self) -> Organisation | None:
+        org = self.cleaned_data.get("organisation") or ""
+        return next((o for o, _n in self.organisations if str(o.pk) == org), None)

@@ -16,9 +16,9 @@ def export_job(*, export_id: str, progress: Any) -> dict[str, Any]:
 
 @job_kind("research.expire_exports")
 def expire_exports_job(*, progress: Any) -> dict[str, Any]:
-    from zorgbrug.research.services import exports_expire
+    from zorgbrug.research.services import exports_expire, reports_expire
 
-    return {"deleted": exports_expire()}
+    return {"deleted": exports_expire(), "reports_deleted": reports_expire()}
 
 
 @job_kind("research.rebuild_facts")
@@ -30,3 +30,10 @@ def rebuild_facts_job(*, progress: Any) -> dict[str, Any]:
     result = facts.rebuild().as_dict()
     progress(1, 1, "")
     return result
+
+
+@job_kind("research.report")
+def report_job(*, report_id: str, progress: Any) -> dict[str, Any]:
+    from zorgbrug.research.services import report_run
+
+    return report_run(report_id=report_id, progress=progress)

@@ -69,6 +69,17 @@ class Dashboard:
     charts: list[ChartBlock] = field(default_factory=list)
     cohorts: CohortComparison | None = None
 
+    @property
+    def tables(self) -> list[ind.Result]:
+        return [r for r in (self.by_referrer, self.by_kind) if r is not None]
+
+    @property
+    def gender_tables(self) -> list[tuple[Promise, list[ind.Result]]]:
+        return [
+            (ind.GROUP_LABELS[ind.Group.ESF], self.esf),
+            (ind.GROUP_LABELS[ind.Group.ESF_RESULT], self.esf_results),
+        ]
+
 
 def period_series(ev: ind.Evaluation) -> tuple[list[str], list[int], list[int]]:
     """Care requests made and day-parts of care used per month (per year beyond three)."""

@@ -1,4 +1,4 @@
-"""Writes of the research domain: export projects, exports, their expiry.
+"""Writes of the research domain: export projects, exports, evaluation reports, their expiry.
 
 Each function checks access through `zorgbrug.access.scoping`, validates, writes in one
 transaction and leaves an audit event: who asked which pseudonymised data, who downloaded
@@ -11,17 +11,27 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from zorgbrug.access import audit, scoping
+from zorgbrug.care.models import ActivityKind
 from zorgbrug.jobs.services import job_enqueue
-from zorgbrug.network.models import Network
+from zorgbrug.network.models import Network, Organisation, Partner
 from zorgbrug.research import export
 from zorgbrug.research.forms import MAX_PERIOD_DAYS
-from zorgbrug.research.models import ExportFormat, ExportProject, ExportState, ResearchExport
+from zorgbrug.research.indicators import Filters
+from zorgbrug.research.models import (
+    EvaluationReport,
+    ExportFormat,
+    ExportProject,
+    ExportState,
+    ReportState,
+    ResearchExport,
+)
 
 EXPORT_JOB = "research.export"
 EXPIRE_JOB = "research.expire_exports"
@@ -236,4 +246,192 @@ def exports_expire(*, now: dt.datetime | None = None) -> int:
     for path in export.export_dir().iterdir():
         if path.name not in known and path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
+    return len(expired)
+
+
+# --- Evaluation reports (PDF) ---------------------------------------------------------------
+
+REPORT_JOB = "research.report"
+DEFAULT_REPORT_KEEP_DAYS = 90
+
+
+def report_dir() -> Path:
+    configured = getattr(settings, "RESEARCH_REPORT_DIR", None)
+    path = Path(configured) if configured else export.export_dir() / "reports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def report_path(item: EvaluationReport) -> Path:
+    return report_dir() / item.file_name
+
+
+@transaction.atomic
+def report_request(
+    *,
+    actor: Any,
+    network: Network,
+    start: dt.date,
+    end: dt.date,
+    organisation: Organisation | None = None,
+    activity_kind: str = "",
+) -> EvaluationReport:
+    """Ask for the evaluation report of a network for a period (and, if chosen, a referrer
+    and an activity kind); it is written in the background."""
+    _require_network(actor, network.pk)
+    errors: dict[str, list[str]] = {}
+    if end < start:
+        errors["end"] = [_("The end of the period comes before its start.")]
+    elif (end - start).days > MAX_PERIOD_DAYS:
+        errors["end"] = [_("Choose a period of at most ten years.")]
+    if (
+        organisation is not None
+        and not Partner.objects.filter(
+            network=network, organisation=organisation, is_referrer=True
+        ).exists()
+    ):
+        errors["organisation"] = [_("This organisation is not a referrer in that network.")]
+    if activity_kind and activity_kind not in ActivityKind.values:
+        errors["activity_kind"] = [_("Choose an activity kind from the list.")]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    keep = getattr(settings, "RESEARCH_REPORT_KEEP_DAYS", DEFAULT_REPORT_KEEP_DAYS)
+    item = EvaluationReport.objects.create(
+        network=network,
+        period_start=start,
+        period_end=end,
+        organisation=organisation,
+        activity_kind=activity_kind,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        created_by=actor,
+        created_at=now,
+        expires_at=now + dt.timedelta(days=keep),
+    )
+    job = job_enqueue(
+        kind=REPORT_JOB,
+        title=_("Evaluation report: %(network)s") % {"network": network.name},
+        params={"report_id": str(item.pk)},
+        user=actor,
+    )
+    EvaluationReport.objects.filter(pk=item.pk).update(job=job)
+    item.job = job
+    audit.record(
+        actor=actor,
+        action="create",
+        object_type="research.evaluationreport",
+        object_id=str(item.pk),
+        object_label=str(network)[:200],
+        network_id=network.pk,
+        detail={
+            "research_report": str(item.pk),
+            "period": [start.isoformat(), end.isoformat()],
+            "organisation": getattr(organisation, "pk", None),
+            "activity_kind": activity_kind,
+        },
+    )
+    return item
+
+
+def report_filters(item: EvaluationReport) -> Filters:
+    return Filters(
+        start=item.period_start,
+        end=item.period_end,
+        network_ids=(item.network_id,),
+        organisation_id=item.organisation_id,
+        activity_kind=item.activity_kind or None,
+    )
+
+
+def report_run(*, report_id: str, progress: export.ProgressFn | None = None) -> dict[str, Any]:
+    """Compute the figures, draw the charts and write the PDF of one report (the job's
+    work). Safe to run again after a crash: a report that is no longer pending is left."""
+    from zorgbrug.research import report as pdf
+
+    item = EvaluationReport.objects.select_related("network", "organisation", "created_by").get(
+        pk=report_id
+    )
+    if item.state != ReportState.PENDING:
+        return {"state": item.state}
+    user = item.created_by
+    if (
+        user is None
+        or not user.is_active
+        or item.network_id not in scoping.research_network_ids(user)
+    ):
+        EvaluationReport.objects.filter(pk=item.pk).update(
+            state=ReportState.FAILED, finished_at=timezone.now()
+        )
+        from zorgbrug.jobs.registry import JobInputError
+
+        raise JobInputError(_("The report was not made: you no longer have access to it."))
+    name = f"{item.pk}.pdf"
+    target = report_dir() / name
+    partial = target.with_name(name + ".part")
+    try:
+        with translation.override(item.language):
+            data, pages = pdf.report_pdf(item, report_filters(item), progress=progress)
+        partial.write_bytes(data)
+        partial.replace(target)
+    except Exception:
+        partial.unlink(missing_ok=True)
+        EvaluationReport.objects.filter(pk=item.pk).update(
+            state=ReportState.FAILED, finished_at=timezone.now()
+        )
+        raise
+    EvaluationReport.objects.filter(pk=item.pk).update(
+        state=ReportState.READY,
+        file_name=name,
+        file_size=target.stat().st_size,
+        finished_at=timezone.now(),
+    )
+    audit.record(
+        actor=user,
+        action="export",
+        object_type="research.evaluationreport",
+        object_id=str(item.pk),
+        object_label=str(item.network)[:200],
+        network_id=item.network_id,
+        detail={"research_report": str(item.pk), "bytes": target.stat().st_size},
+    )
+    return {"pages": pages, "bytes": len(data)}
+
+
+def report_download(*, actor: Any, item: EvaluationReport) -> Path:
+    """The PDF to send; every download is audited."""
+    _require_network(actor, item.network_id)
+    path = report_path(item) if item.file_name else None
+    if not item.is_downloadable or path is None or not path.exists():
+        raise ValidationError(_("This report is not available (any more)."))
+    audit.record(
+        actor=actor,
+        action="export",
+        object_type="research.evaluationreport",
+        object_id=str(item.pk),
+        object_label=str(item.network)[:200],
+        network_id=item.network_id,
+        detail={"research_report": str(item.pk), "download": True},
+    )
+    return path
+
+
+def reports_expire(*, now: dt.datetime | None = None) -> int:
+    """Delete the PDFs of every report past its expiry date; returns how many."""
+    now = now or timezone.now()
+    expired = list(EvaluationReport.objects.filter(expires_at__lte=now, deleted_at__isnull=True))
+    for item in expired:
+        with transaction.atomic():
+            if item.file_name:
+                (report_dir() / item.file_name).unlink(missing_ok=True)
+            EvaluationReport.objects.filter(pk=item.pk).update(
+                deleted_at=now, state=ReportState.EXPIRED, file_name=""
+            )
+            audit.record(
+                actor=None,
+                action="delete",
+                object_type="research.evaluationreport",
+                object_id=str(item.pk),
+                network_id=item.network_id,
+                detail={"research_report": str(item.pk), "expired": True},
+            )
     return len(expired)

@@ -11,4 +11,6 @@ urlpatterns = [
     path("exports/<int:pk>/close/", views.project_close, name="project_close"),
     path("exports/files/<uuid:pk>/", views.export_download, name="export_download"),
     path("dictionary/", views.dictionary, name="dictionary"),
+    path("reports/", views.reports, name="reports"),
+    path("reports/<uuid:pk>/", views.report_download, name="report_download"),
 ]

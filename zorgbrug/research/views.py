@@ -1,5 +1,5 @@
 """Research pages: the dashboard (coordinators, researchers), the public page per network
-(anyone), export projects and their files (coordinators, researchers).
+(anyone), export projects and their files, evaluation reports (coordinators, researchers).
 
 Thin views: filters come from forms, figures from `selectors`/`publication`, writes from
 `services`; nothing here reads a client row.
@@ -30,9 +30,10 @@ from zorgbrug.research.forms import (
     ExportRequestForm,
     FilterForm,
     PublicYearForm,
+    ReportForm,
 )
 from zorgbrug.research.indicators import INDICATORS, Filters
-from zorgbrug.research.models import ResearchExport
+from zorgbrug.research.models import EvaluationReport, ResearchExport
 from zorgbrug.research.publication import PublicFigures, public_figures
 
 
@@ -216,3 +217,68 @@ def dictionary(request: HttpRequest) -> HttpResponse:
         "research/dictionary.html",
         {"tables": export.TABLES, "indicators": INDICATORS},
     )
+
+
+@login_required
+def reports(request: HttpRequest) -> HttpResponse:
+    """Ask for an evaluation report (PDF) and find the ones made."""
+    networks = _research_networks(request)
+    organisations = selectors.referrer_choices(networks)
+    if request.method == "POST":
+        form = ReportForm(request.POST, networks=networks, organisations=organisations)
+    else:
+        form = ReportForm(request.GET or None, networks=networks, organisations=organisations)
+        if form.is_bound and not form.is_valid():  # a prefill from the dashboard
+            form = ReportForm(None, networks=networks, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.report_request(
+                actor=request.user,
+                network=form.chosen_network(),
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                organisation=form.chosen_organisation(),
+                activity_kind=form.cleaned_data.get("activity_kind") or "",
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request, _("The report is being prepared. This page shows when it is ready.")
+            )
+            if item.job_id:
+                return redirect("jobs:job_detail", pk=item.job_id)
+            return redirect("research:reports")
+    items = (
+        scoping.research_reports(request.user)
+        .select_related("network", "organisation", "created_by", "job")
+        .order_by("-created_at")[:50]
+    )
+    return render(
+        request,
+        "research/reports.html",
+        {"form": form, "reports": items},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_GET
+def report_download(request: HttpRequest, pk: str) -> Any:
+    item: EvaluationReport = scoping.get_or_404(
+        scoping.research_reports(request.user).select_related("network"), pk=pk
+    )
+    try:
+        path = services.report_download(actor=request.user, item=item)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("research:reports")
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        content_type="application/pdf",
+        filename=f"zorgbrug-evaluation-{item.network.slug}-{item.period_start:%Y%m%d}"
+        f"-{item.period_end:%Y%m%d}.pdf",
+    )
+    response["Cache-Control"] = "no-store"
+    return response

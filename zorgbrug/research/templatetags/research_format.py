@@ -20,14 +20,15 @@ def percent(value: Any) -> str:
     """0.375 -> "37.5 %"; None -> "–"."""
     if value is None:
         return EMPTY
-    return f"{number_format(float(value) * 100, 1)} %"
+    # number_format cuts decimals off: round first (2/3 is 66.7 %, not 66.6 %)
+    return f"{number_format(round(float(value) * 100, 1), 1)} %"
 
 
 @register.filter
 def one_decimal(value: Any) -> str:
     if value is None:
         return EMPTY
-    return number_format(float(value), 1)
+    return number_format(round(float(value), 1), 1)
 
 
 @register.filter

@@ -1,4 +1,5 @@
-"""Delete research export files past their expiry date (run daily, e.g. from cron)."""
+"""Delete research export files and evaluation reports past their expiry date (run daily,
+e.g. from cron)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from zorgbrug.research.services import exports_expire
+from zorgbrug.research.services import exports_expire, reports_expire
 
 
 class Command(BaseCommand):
-    help = "Delete research export files past their expiry date."
+    help = "Delete research export files and evaluation reports past their expiry date."
 
     def handle(self, *args: Any, **options: Any) -> None:
         deleted = exports_expire()
-        self.stdout.write(f"{deleted} expired export(s) deleted.")
+        reports = reports_expire()
+        self.stdout.write(f"{deleted} expired export(s) and {reports} report(s) deleted.")
