@@ -55,6 +55,20 @@ def test_indicators_as_json(rw: ResearchWorld) -> None:
     assert course["values"][:2] == [3, 2]
     assert body["cohorts"]["care_n"] == 1
     assert "not a randomised comparison" in body["cohorts"]["caveat"]
+    # outcomes, costs (exact to the cent, as a decimal string) and ESF+ results
+    at_exit = items["outcome.at_exit"]
+    assert (at_exit["numerator"], at_exit["denominator"], at_exit["value"]) == (2, 4, 0.5)
+    cost = items["cost.per_client"]
+    assert (cost["amount"], cost["value"], cost["basis"], cost["basis_unit"]) == (
+        "45.00",
+        45.0,
+        "3",
+        "clients",
+    )
+    assert items["cost.total"]["amount"] == "135.00" and items["cost.total"]["unit"] == "euros"
+    assert items["esf_result.employed_6m"]["by_gender"]["female"] == 1
+    rows = {r["key"]: r["label"] for r in body["cohorts"]["rows"]}
+    assert rows["left_work_or_training"] == "Left for work or training"
 
 
 def test_filters_and_not_applicable(rw: ResearchWorld) -> None:

@@ -26,11 +26,17 @@ def indicator_cell(html: str, key: str) -> str:
 
 def test_coordinator_and_researcher_see_the_dashboard(rw: ResearchWorld) -> None:
     for user in (rw.world.coordinator, rw.world.researcher):
-        response = rw.world.client_for(user).get(URL, PERIOD)
+        client = rw.world.client_for(user)
+        client.cookies["django_language"] = "en"
+        response = client.get(URL, PERIOD)
         assert response.status_code == 200
         html = response.content.decode()
         assert indicator_cell(html, "reach.screened") == "4"
         assert indicator_cell(html, "service.requests") == "7"
+        assert indicator_cell(html, "outcome.at_exit") == "50.0 % (2 of 4)"
+        assert indicator_cell(html, "cost.total") == "€ 135.00 (5 cost lines)"
+        assert indicator_cell(html, "cost.per_hour") == "€ 3.91 (34.50 hours)"
+        assert 'data-indicator="esf_result.improved_6m"' in html
 
 
 def test_others_are_refused(rw: ResearchWorld) -> None:
