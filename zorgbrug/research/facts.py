@@ -98,6 +98,13 @@ CHANGES = ("create", "update", "delete")
 # Any constant of our own: refreshes of the facts wait for each other on it.
 ADVISORY_LOCK = 7_215_003_117
 FOLLOW_UP_MONTHS = (3, 6, 12)
+# The activity kinds, in the order of their bit in ClientFact.asked_kinds.
+ASKED_KINDS: tuple[str, ...] = tuple(ActivityKind.values)
+
+
+def kind_bit(kind: str) -> int:
+    return 1 << ASKED_KINDS.index(kind)
+
 
 # A place was given and held until the day (or cancelled too late to give it to another).
 PLACED = (
@@ -216,6 +223,7 @@ CLIENT_COLUMNS = (
     "would_accept_yes",
     "held_back",
     "received_care",
+    "asked_kinds",
     "job_start_activity",
     "training_activity",
     "job_search_activity",
@@ -354,6 +362,23 @@ def _exists(qs: QuerySet[Any], scoped: bool) -> Any:
     return Coalesce(Subquery(one, output_field=BooleanField()), Value(False))
 
 
+def _asked_kinds() -> Coalesce:
+    """The bits of the kinds the client's care requests were for (see `ASKED_KINDS`)."""
+    bit = Case(
+        *(When(kind=kind, then=Value(kind_bit(kind))) for kind in ASKED_KINDS),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    kinds = (
+        RequestFact.objects.filter(client_id=OuterRef("pk"))
+        .order_by()
+        .values("client_id")
+        .annotate(bits=Sum(bit, distinct=True))
+        .values("bits")
+    )
+    return Coalesce(Subquery(kinds, output_field=IntegerField()), Value(0))
+
+
 def _activity(scoped: bool, *kinds: str) -> Any:
     return _exists(Activity.objects.filter(client=OuterRef("pk"), kind__in=list(kinds)), scoped)
 
@@ -400,6 +425,7 @@ def _clients(scoped: bool) -> QuerySet[Any]:
             f_regular_place=_exists(
                 RegularCare.objects.filter(client=OuterRef("pk"), place_from__isnull=False), scoped
             ),
+            f_kinds=_asked_kinds(),
             f_job=Subquery(job_left_for),
             f_fu3=_leaving_follow_up(3),
             f_fu6=_leaving_follow_up(6),
@@ -424,6 +450,7 @@ def _clients(scoped: bool) -> QuerySet[Any]:
             "f_screening",
             "f_care_duties",
             "f_received_care",
+            "f_kinds",
             "f_job_start",
             "f_training",
             "f_job_search",
@@ -473,7 +500,7 @@ def _insert_client_facts(cursor: Any, scoped: bool) -> None:
         "c.migration_background, c.single_adult_household, c.children_in_household, "
         "c.income_source, c.status, s.taken_on, c.f_care_duties, "
         "COALESCE(s.s_main, %s), COALESCE(s.s_yes, %s), COALESCE(s.s_held, %s), "
-        "c.f_received_care, c.f_job_start, c.f_training, c.f_job_search, "
+        "c.f_received_care, c.f_kinds, c.f_job_start, c.f_training, c.f_job_search, "
         "c.f_exit_on, c.f_exit_reason, c.f_regular_place, "
         "COALESCE(j.contract_type, %s), j.hours_per_week, "
         "u3.due_on, COALESCE(u3.u_status, %s), "

@@ -40,6 +40,7 @@ from typing import Any, cast
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Least, TruncMonth
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext, gettext_noop
@@ -49,7 +50,7 @@ from zorgbrug.care.models import ActivityKind, Booking, BookingStatus, CapacityS
 from zorgbrug.clients.models import Gender, IncomeSource, LabourStatus
 from zorgbrug.network.models import Organisation, Partner
 from zorgbrug.pathways.models import ContractType, ExitReason, OutcomeStatus
-from zorgbrug.research.facts import PLACED, minutes_of_care
+from zorgbrug.research.facts import PLACED, kind_bit, minutes_of_care
 from zorgbrug.research.models import ClientFact, CostFact, RequestFact, RequestMonthFact
 from zorgbrug.research.sql import DaysBetween, percentiles
 
@@ -527,6 +528,12 @@ class Evaluation:
                 {f"e__{c.key}": Count("pk", filter=entered & c.condition) for c in ESF_CATEGORIES}
             )
             aggregates.update({f"o__{k}": Count("pk", filter=q) for k, q in outcomes.items()})
+            positive = Q(exit_reason__in=WORK_OR_TRAINING_EXITS)
+            for kind in ActivityKind.values:
+                bit = kind_bit(kind)
+                asked = Q(Exact(F("asked_kinds").bitand(bit), bit)) & outcomes["leavers"]
+                aggregates[f"k__{kind}__leavers"] = Count("pk", filter=asked)
+                aggregates[f"k__{kind}__positive"] = Count("pk", filter=asked & positive)
             population = _any(screened, entered, *outcomes.values())
             rows: Iterable[dict[str, Any]] = (
                 self.people()
@@ -779,33 +786,14 @@ class Evaluation:
     def outcomes_by_kind(self) -> dict[str, dict[str, int]]:
         """Per activity kind: the leavers in the period who had care asked for an activity of
         that kind (at any time), and of them who left for work or training."""
-
-        def run() -> dict[str, dict[str, int]]:
-            f = self.filters
-            people = {
-                "client__research": True,
-                "client__network_id__in": f.network_ids,
-                "client__exit_on__gte": f.start,
-                "client__exit_on__lte": f.end,
+        out: dict[str, dict[str, int]] = {}
+        for kind in ActivityKind.values:
+            counts = self._people_sum("k", (f"{kind}__leavers", f"{kind}__positive"))
+            out[kind] = {
+                "leavers": counts[f"{kind}__leavers"],
+                "positive": counts[f"{kind}__positive"],
             }
-            if f.organisation_id is not None:
-                people["client__intake_organisation_id"] = f.organisation_id
-            positive = Q(client__exit_reason__in=WORK_OR_TRAINING_EXITS)
-            rows = (
-                RequestFact.objects.filter(network_id__in=f.network_ids, **people)
-                .order_by()
-                .values("kind")
-                .annotate(
-                    leavers=Count("client_id", distinct=True),
-                    positive=Count("client_id", distinct=True, filter=positive),
-                )
-            )
-            out = {kind: {"leavers": 0, "positive": 0} for kind in ActivityKind.values}
-            for r in rows:
-                out[r["kind"]] = {"leavers": int(r["leavers"]), "positive": int(r["positive"])}
-            return out
-
-        return self.memo("outcomes_by_kind", run)
+        return out
 
     def esf_results(self) -> dict[str, dict[str, int]]:
         """Per ESF+ result, the participants by gender."""

@@ -186,6 +186,9 @@ class ClientFact(models.Model):
     would_accept_yes = models.BooleanField()
     held_back = models.BooleanField()
     received_care = models.BooleanField()  # attended at least one day-part, ever
+    # The kinds of activity care was asked for, ever: bit i for facts.ASKED_KINDS[i] (a new
+    # kind of activity in the care domain needs a rebuild of the facts).
+    asked_kinds = models.IntegerField(default=0)
     job_start_activity = models.BooleanField()
     training_activity = models.BooleanField()
     job_search_activity = models.BooleanField()
