@@ -55,6 +55,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    DateField,
     Exists,
     F,
     IntegerField,
@@ -483,10 +484,17 @@ def _insert_client_facts(cursor: Any, scoped: bool) -> None:
         )
         .query.sql_with_params()
     )
+    # A follow-up counts once it has its answer: the due date of an open one is not kept
+    # (the scheduled job creates follow-ups without an audit event; they change nothing).
     u_sql, u_params = (
         follow_ups.order_by()
-        .values("id", "due_on")
+        .values("id")
         .annotate(
+            u_due=Case(
+                When(outcome__isnull=False, then=F("due_on")),
+                default=None,
+                output_field=DateField(),
+            ),
             u_status=Coalesce(F("outcome__status"), Value("")),
             u_contract=Coalesce(F("outcome__contract_type"), Value("")),
             u_hours=F("outcome__hours_per_week"),
@@ -503,9 +511,9 @@ def _insert_client_facts(cursor: Any, scoped: bool) -> None:
         "c.f_received_care, c.f_kinds, c.f_job_start, c.f_training, c.f_job_search, "
         "c.f_exit_on, c.f_exit_reason, c.f_regular_place, "
         "COALESCE(j.contract_type, %s), j.hours_per_week, "
-        "u3.due_on, COALESCE(u3.u_status, %s), "
-        "u6.due_on, COALESCE(u6.u_status, %s), COALESCE(u6.u_contract, %s), u6.u_hours, "
-        "u12.due_on, COALESCE(u12.u_status, %s) "
+        "u3.u_due, COALESCE(u3.u_status, %s), "
+        "u6.u_due, COALESCE(u6.u_status, %s), COALESCE(u6.u_contract, %s), u6.u_hours, "
+        "u12.u_due, COALESCE(u12.u_status, %s) "
         f"FROM ({c_sql}) c "
         f"LEFT JOIN ({s_sql}) s ON s.id = c.f_screening "
         f"LEFT JOIN {jobs} j ON j.id = c.f_job "

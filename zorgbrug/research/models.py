@@ -193,7 +193,7 @@ class ClientFact(models.Model):
     training_activity = models.BooleanField()
     job_search_activity = models.BooleanField()
     # The pathway: exit, regular childcare, the job left for and the follow-ups after
-    # leaving (status "" while a follow-up is unanswered).
+    # leaving (due date and status only once a follow-up has its answer).
     exit_on = models.DateField(null=True)
     exit_reason = models.CharField(max_length=20, default="")
     regular_place = models.BooleanField()
