@@ -231,6 +231,36 @@ def drain_jobs(env: dict[str, str], queue: str, timeout: float = 600) -> dict[st
     }
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU so far of every process named postgres (Linux /proc; the local
+    server is on this machine)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            head, rest = (entry / "stat").read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.split("(", 1)[1].startswith("postgres"):
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def machine_busy() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores so far (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+def busy_share(start: tuple[int, int], end: tuple[int, int]) -> float:
+    total = end[1] - start[1]
+    return round((end[0] - start[0]) / total, 3) if total else 0.0
+
+
 class Server:
     """gunicorn on 127.0.0.1:<free port> against the scratch database; stopped at exit."""
 
@@ -519,12 +549,12 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
         assert all(a.status == 201 for a in warm_answers), Counter(a.status for a in warm_answers)
 
         load_start = os.getloadavg()[0]
-        cpu_0 = server.cpu_seconds()
+        cpu_0, pg_0, busy_0 = server.cpu_seconds(), postgres_cpu_seconds(), machine_busy()
         trivial, trivial_wall = run_phase(server.port, token, me, clients)
-        cpu_1 = server.cpu_seconds()
+        cpu_1, pg_1, busy_1 = server.cpu_seconds(), postgres_cpu_seconds(), machine_busy()
         assert all(a.status == 200 for a in trivial), Counter(a.status for a in trivial)
         booked, booking_wall = run_phase(server.port, token, booking_calls, clients)
-        cpu_2 = server.cpu_seconds()
+        cpu_2, pg_2, busy_2 = server.cpu_seconds(), postgres_cpu_seconds(), machine_busy()
         load_end = os.getloadavg()[0]
         statuses = Counter(a.status for a in booked)
         unexpected = set(statuses) - {201, 409, 503}
@@ -597,6 +627,12 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
         # of how busy the machine is, unlike the rates above.
         "server_cpu_ms_per_trivial": round((cpu_1 - cpu_0) * 1000 / len(trivial), 2),
         "server_cpu_ms_per_booking_call": round((cpu_2 - cpu_1) * 1000 / len(booked), 2),
+        # PostgreSQL's own processes, and how busy the whole machine was (all cores = 1):
+        # where the rest of the time goes.
+        "postgres_cpu_ms_per_trivial": round((pg_1 - pg_0) * 1000 / len(trivial), 2),
+        "postgres_cpu_ms_per_booking_call": round((pg_2 - pg_1) * 1000 / len(booked), 2),
+        "machine_busy_trivial": busy_share(busy_0, busy_1),
+        "machine_busy_booking": busy_share(busy_1, busy_2),
         "load_average_1m": [round(load_start, 2), round(load_end, 2)],
         **jobs,
         "capacity_slots": region.slots,
