@@ -277,3 +277,12 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD", "zorgbrug-demo")
 # --- Notifications --------------------------------------------------------------------
 SMS_BACKEND = env_str("SMS_BACKEND", "zorgbrug.care.sms.ConsoleBackend")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms.log"))
+
+# --- Research -------------------------------------------------------------------------
+# Pseudonymised exports and evaluation reports are files on the server (private, never
+# under MEDIA); they expire. The facts refresh re-reads this many seconds of the audit log
+# before its last run, for transactions that were still open then.
+RESEARCH_EXPORT_DIR = env_str("RESEARCH_EXPORT_DIR", str(VAR_DIR / "research-exports"))
+RESEARCH_REPORT_DIR = env_str("RESEARCH_REPORT_DIR", str(VAR_DIR / "research-exports" / "reports"))
+RESEARCH_REPORT_KEEP_DAYS = env_int("RESEARCH_REPORT_KEEP_DAYS", 90)
+RESEARCH_FACTS_MARGIN_SECONDS = env_int("RESEARCH_FACTS_MARGIN_SECONDS", 300)
