@@ -122,6 +122,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
+    # Server-side prepared statements for the few hand-written hot statements
+    # (core.db.fetch_prepared; Django's own cursors never prepare). "off" behind a pooler
+    # that cannot keep them (PgBouncer before 1.21 in transaction mode).
+    _prepare = env_str("DB_PREPARED_STATEMENTS", "on").lower()
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5 if _prepare != "off" else None
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
