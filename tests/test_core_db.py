@@ -47,3 +47,25 @@ def test_insert_refuses_a_mix_of_models(world: World) -> None:
 
 def test_insert_of_nothing_is_nothing() -> None:
     assert list(insert([])) == []
+
+
+@pytest.mark.postgres
+def test_fetch_prepared_really_prepares_on_postgresql(world: World) -> None:
+    """Django turns psycopg's prepared statements off unless the settings turn them on;
+    the booking's hot statements rely on them. The statement must be in the session's
+    prepared statements after it ran, and give the same rows the next time."""
+    from django.db import connection
+
+    from tests.conftest import require_or_skip
+    from zorgbrug.core.db import fetch_prepared
+
+    require_or_skip(connection.vendor == "postgresql", "prepared statements need PostgreSQL")
+    sql = "SELECT count(*) FROM access_user WHERE id >= %s"
+    first = fetch_prepared(sql, [0])
+    assert fetch_prepared(sql, [0]) == first
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["SELECT count(*) FROM access_user WHERE id >= $1%"],
+        )
+        assert cursor.fetchone()[0] == 1
