@@ -492,7 +492,8 @@ class _ClosedGuard(models.Model):
         return super().delete(*args, **kwargs)
 
     def _settlement_id(self) -> int:
-        raise NotImplementedError
+        """The settlement the row belongs to; rows without their own link override it."""
+        return int(self.settlement_id)  # type: ignore[attr-defined]
 
     def _guard(self) -> None:
         if Settlement.objects.filter(
@@ -620,9 +621,6 @@ class CostLine(_ClosedGuard):
     def __str__(self) -> str:
         return f"{self.kind} {self.date} {self.amount}"
 
-    def _settlement_id(self) -> int:
-        return self.settlement_id
-
 
 class StatementSide(models.TextChoices):
     PROVIDER = "provider", _("Owed to the provider")
@@ -654,9 +652,6 @@ class Statement(_ClosedGuard):
 
     def __str__(self) -> str:
         return f"{self.partner} {self.side} {self.total}"
-
-    def _settlement_id(self) -> int:
-        return self.settlement_id
 
 
 class StatementLine(_ClosedGuard):

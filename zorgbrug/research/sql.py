@@ -15,7 +15,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import NotSupportedError, connection
 from django.db.models import Aggregate, Expression, F, FloatField, Func, IntegerField, QuerySet
 
 
@@ -34,7 +34,8 @@ class PercentileCont(Aggregate):
         super().__init__(expression, fraction=repr(float(fraction)), **extra)
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        raise NotImplementedError("PercentileCont needs PostgreSQL; use percentiles()")
+        # Django's way of saying a backend cannot compile an expression.
+        raise NotSupportedError("PercentileCont needs PostgreSQL; use percentiles()")
 
 
 class DaysBetween(Func):
