@@ -918,17 +918,10 @@ def _request_output(request: Request, care_request: CareRequest) -> Any:
     return CareRequestOutput(care_request, context=context).data
 
 
-def _referred_requests(request: Request) -> QuerySet[CareRequest]:
-    """Requests of the clients the user follows: referrers search, book and cancel; the
-    providers who see a request through its bookings do not (a 404 for them, as for
-    anyone else). The scope is `access.clients`: the requests of the clients one follows
-    are the part of `access.care_requests` that referrers see — and it is one cheap
-    subquery on the booking path."""
-    return access.bookable_care_requests(request.user)
-
-
 def _referred_request(request: Request, pk: int) -> CareRequest:
-    return access.get_or_404(_referred_requests(request), pk=pk)
+    """A request of a client the user follows (search, book, cancel); providers who see it
+    through its bookings get a 404, as anyone else."""
+    return access.get_or_404(access.bookable_care_requests(request.user), pk=pk)
 
 
 class CareRequestListApi(APIView):
@@ -1074,7 +1067,7 @@ class ProposalApi(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         # The selector reads the request afresh: here only whether the user may see it.
-        if not _referred_requests(request).filter(pk=pk).exists():
+        if not access.bookable_care_requests(request.user).filter(pk=pk).exists():
             raise Http404
         care_request = CareRequest(pk=pk)
         proposal = selectors.options_for_request(care_request)
