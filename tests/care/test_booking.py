@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from tests.care.conftest import CareWorld, reserve
+from zorgbrug.access.models import AuditEvent
 from zorgbrug.care import selectors, services
 from zorgbrug.care.capacity import capacity_rebuild
 from zorgbrug.care.models import (
@@ -21,6 +22,7 @@ from zorgbrug.care.models import (
     RequestStatus,
 )
 from zorgbrug.clients.models import CareRecipient
+from zorgbrug.jobs.models import Job
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +93,56 @@ def test_three_week_course_for_two_siblings_is_booked_at_one_site(
     assert request.status == RequestStatus.BOOKED
     s = slot(care, care.near, care.monday, "am", care.school)
     assert s.booked == 2 and s.places == 2
+
+
+def test_booking_writes_what_it_returns_with_short_notice_places_and_its_side_rows(
+    care: CareWorld,
+) -> None:
+    """What booking_create returns is what it wrote (one statement on PostgreSQL, one per
+    table on SQLite): the child beyond the reserved places takes the short-notice one; the
+    audit event and the parent's messages job are written with the bookings."""
+    request = ask(care)
+    plan = selectors.options_for_request(request).options[0].plan
+    first = min(plan)
+    s = slot(care, care.near, first[0], first[1], care.school)
+    CapacitySlot.objects.filter(pk=s.pk).update(reserved_places=1, vacancy_places=1, places=2)
+    returned = services.booking_create(actor=care.world.referrer, request=request, plan=plan)
+
+    stored = {
+        b.pk: b
+        for b in Booking.objects.filter(request=request).select_related("slot__care_site__site")
+    }
+    assert len(returned) == len(stored) == 18
+    for b in returned:
+        row = stored[b.pk]
+        assert (b.recipient_id, b.slot_id, b.care_site_id, b.date, b.day_part) == (
+            row.recipient_id,
+            row.slot_id,
+            row.care_site_id,
+            row.date,
+            row.day_part,
+        )
+        assert (b.status, b.uses_vacancy, b.created_by_id) == (
+            row.status,
+            row.uses_vacancy,
+            care.world.referrer.pk,
+        )
+        assert b.care_site.site.name == row.slot.care_site.site.name
+        assert abs(b.created_at - row.created_at) < dt.timedelta(seconds=1)
+    on_first = sorted(
+        (b for b in stored.values() if b.slot_id == s.pk), key=lambda b: b.recipient.birth_date
+    )
+    assert [b.uses_vacancy for b in on_first] == [False, True]  # the older child came first
+    assert sum(b.uses_vacancy for b in stored.values()) == 1
+    assert slot(care, care.near, first[0], first[1], care.school).booked == 2
+
+    event = AuditEvent.objects.get(
+        action="create", detail__care_request=request.pk, detail__has_key="bookings"
+    )
+    assert event.actor == care.world.referrer and event.object_id == str(care.family.pk)
+    assert event.detail["bookings"] == 18 and event.detail["sites"] == [care.near.pk]
+    job = Job.objects.get(kind="care.notify", params__request_id=request.pk)
+    assert job.params["kind"] == "confirmation"
 
 
 def test_booking_is_all_or_nothing(care: CareWorld) -> None:

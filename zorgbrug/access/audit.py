@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ParamSpec
 
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 
 from zorgbrug.access.models import AuditEvent
 from zorgbrug.core.db import insert
+
+P = ParamSpec("P")
 
 _request_ctx: contextvars.ContextVar[tuple[str | None, str] | None] = contextvars.ContextVar(
     "zorgbrug_audit_request", default=None
@@ -35,7 +37,7 @@ class AuditContextMiddleware:
             _request_ctx.reset(token)
 
 
-def record(
+def event(
     *,
     actor: Any,
     action: str,
@@ -62,8 +64,10 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_label = object_label or str(obj)[:200]
+    """The audit event of an action, not yet written: `record` writes it, and the booking
+    statement writes it together with the bookings."""
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    event = AuditEvent(
+    return AuditEvent(
         actor=actor if authenticated else None,
         actor_label=(getattr(actor, "email", "") if authenticated else "anonymous"),
         action=action,
@@ -76,6 +80,16 @@ def record(
         path=ctx[1] if ctx else "",
         detail=detail or {},
     )
-    # A plain INSERT: audit rows are written on every change, booking included.
-    insert([event])
-    return event
+
+
+def _written(build: Callable[P, AuditEvent]) -> Callable[P, AuditEvent]:
+    def write(*args: P.args, **kwargs: P.kwargs) -> AuditEvent:
+        # A plain INSERT: audit rows are written on every change, booking included.
+        (written,) = insert([build(*args, **kwargs)])
+        return written
+
+    return write
+
+
+# Write one audit event (arguments as for `event`).
+record = _written(event)

@@ -76,6 +76,7 @@ from zorgbrug.care.models import (
 )
 from zorgbrug.clients import selectors as client_selectors
 from zorgbrug.clients.api import _acting_organisation
+from zorgbrug.core.db import fetch_prepared
 
 TAGS = ["care"]
 
@@ -698,11 +699,11 @@ def booking_rows(bookings: list[Booking]) -> list[dict[str, Any]]:
     """Bookings as `BookingOutput` shows them, built directly: this is on the booking path,
     where a nested serializer per booking costs more than the rest of the answer.
 
-    The site's name comes from the slot when it is at hand (fresh from booking_create),
-    else from one query for all of them.
+    The site's name comes from the booking's site when it is at hand (fresh from
+    booking_create), else from one query for all of them.
     """
-    if all(Booking.slot.is_cached(b) for b in bookings):
-        names = {b.care_site_id: b.slot.care_site.site.name for b in bookings}
+    if all(Booking.care_site.is_cached(b) for b in bookings):
+        names = {b.care_site_id: b.care_site.site.name for b in bookings}
     else:
         ids = {b.care_site_id for b in bookings}
         names = (
@@ -1164,25 +1165,29 @@ def _claim(user_id: int, key: str, fingerprint: str) -> int | None:
 
     A twin call still in its transaction makes this INSERT wait until it commits (then
     nothing is inserted and its stored answer is read) or rolls back (then the claim is
-    ours) — bounded by the lock timeout, set in the same round trip on PostgreSQL.
+    ours) — bounded by the lock timeout, set by the same statement on PostgreSQL (the
+    INSERT reads its row from the `wait` that sets it, so the timeout is in force before
+    the INSERT can wait).
     """
     table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} "  # noqa: S608 - the table name is ours, values are bound
-        '("user_id", "key", "fingerprint", "status_code", "body", "created_at") '
-        "VALUES (%s, %s, %s, NULL, '{}', %s) "
-        'ON CONFLICT ("user_id", "key") DO NOTHING RETURNING "id"'
-    )
+    columns = '("user_id", "key", "fingerprint", "status_code", "body", "created_at")'
+    conflict = 'ON CONFLICT ("user_id", "key") DO NOTHING RETURNING "id"'
+    params: list[Any] = [user_id, key, fingerprint, timezone.now()]
+    if connection.vendor == "postgresql":
+        wait_ms = str(int(IDEMPOTENCY_WAIT_SECONDS * 1000))
+        # The table is ours, values are bound.
+        sql = (
+            "WITH wait AS (SELECT set_config('lock_timeout', %s, true)) "  # noqa: S608
+            f"INSERT INTO {table} {columns} "
+            f"SELECT %s, %s, %s, NULL, '{{}}', %s FROM wait {conflict}"
+        )
+        rows = fetch_prepared(sql, [wait_ms, *params])
+        return int(rows[0][0]) if rows else None
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            wait_ms = int(IDEMPOTENCY_WAIT_SECONDS * 1000)
-            cursor.execute(
-                f"SET LOCAL lock_timeout = {wait_ms}; {sql}",
-                [user_id, key, fingerprint, timezone.now()],
-            )
-            cursor.nextset()
-        else:
-            cursor.execute(sql, [user_id, key, fingerprint, timezone.now()])
+        cursor.execute(
+            f"INSERT INTO {table} {columns} VALUES (%s, %s, %s, NULL, '{{}}', %s) {conflict}",  # noqa: S608
+            params,
+        )
         row = cursor.fetchone()
     return int(row[0]) if row else None
 
@@ -1191,11 +1196,13 @@ def _store_answer(record_id: int, response: Response) -> None:
     """Keep the answer with its key (one plain UPDATE: this is on every booking call)."""
     table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
     body = json.dumps(response.data, cls=DjangoJSONEncoder)
+    sql = f'UPDATE {table} SET "status_code" = %s, "body" = %s WHERE "id" = %s'  # noqa: S608
+    params: list[Any] = [response.status_code, body, record_id]
+    if connection.vendor == "postgresql":
+        fetch_prepared(sql.replace('"body" = %s', '"body" = %s::jsonb'), params)
+        return
     with connection.cursor() as cursor:
-        cursor.execute(
-            f'UPDATE {table} SET "status_code" = %s, "body" = %s WHERE "id" = %s',  # noqa: S608
-            [response.status_code, body, record_id],
-        )
+        cursor.execute(sql, params)
 
 
 def _idempotent(view: APIView, request: Request, call: Callable[[], Response]) -> Response:

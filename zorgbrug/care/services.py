@@ -51,7 +51,8 @@ from zorgbrug.care.models import (
     Vacancy,
 )
 from zorgbrug.clients.models import CareRecipient, Client
-from zorgbrug.core.db import fetch_prepared, insert
+from zorgbrug.core.db import fetch_prepared, insert, insert_select
+from zorgbrug.jobs.services import job_prepare, job_written
 from zorgbrug.network.models import Organisation, Site
 from zorgbrug.network.services import postcode_lookup
 
@@ -469,22 +470,52 @@ class _Taken:
     slots: dict[int, tuple[int, dt.date, str, int, int, int, str]]
 
 
-def _book_places_pg(
-    *, request: _Subject, demand: Counter[tuple[int, dt.date, str, int]], now: dt.datetime
-) -> _Taken | ValidationError:
-    """Claim the request and take every place in one statement (PostgreSQL).
+def _book_pg(
+    *,
+    actor: Any,
+    subject: _Subject,
+    plan: Plan,
+    demand: Counter[tuple[int, dt.date, str, int]],
+    now: dt.datetime,
+) -> tuple[list[Booking], str] | ValidationError:
+    """Book the request in one statement (PostgreSQL): claim it, take every place, and
+    write the bookings, the audit event and the parent's messages job — or nothing.
 
     The counter rows of the demand are locked in ascending id order (FOR UPDATE under
     ORDER BY locks rows as they are returned), so two bookings never wait in a cycle; once
     locked they are the latest versions, and the statement takes all of them only if every
     one still fits and every one exists at an active site of the request's network — and
     only if the request could be claimed (compare-and-set on its status: of two identical
-    calls the second finds it booked). Either everything is written or nothing, without a
+    calls the second finds it booked). Whatever it refuses, nothing is written, without a
     savepoint; the CHECK constraint booked <= places stays the last line of defence.
+
+    A booking uses a short-notice place when its position on the counter (the places
+    booked before it, plus its rank among this request's children on that counter) is
+    beyond the reserved places. The inserted rows' other columns come from the models
+    (`insert_select`), as `_write_bookings` writes them on the portable path.
     """
     keys = list(demand)
-    statuses = [str(s) for s in BOOKABLE]
-    sql = """
+    rows = _booking_order(subject, plan)
+    created_by = actor if getattr(actor, "pk", None) else None
+    template = Booking(request_id=subject.pk, created_by=created_by)
+    booking_sql, booking_params = insert_select(
+        template,
+        "booking_rows ORDER BY ord",
+        {
+            "recipient_id": "recipient_id",
+            "slot_id": "slot_id",
+            "care_site_id": "site_id",
+            "date": "day",
+            "day_part": "part",
+            "status": "status",
+            "uses_vacancy": "uses_vacancy",
+        },
+    )
+    event = _booking_event(actor, subject, len(rows), demand)
+    audit_sql, audit_params = insert_select(event, "claim", {})
+    job = _notify_job(subject.pk, "confirmation")
+    job_sql, job_params = insert_select(job, "claim", {})
+    sql = f"""
         WITH want AS (
             SELECT * FROM unnest(%s::bigint[], %s::date[], %s::text[], %s::bigint[], %s::int[])
                 AS w(site_id, day, part, band_id, n)
@@ -517,29 +548,61 @@ def _book_places_pg(
             FROM locked l
             WHERE s.id = l.id AND EXISTS (SELECT 1 FROM claim)
             RETURNING s.id, s.booked
+        ), booking_rows AS (
+            SELECT b.ord, b.recipient_id, l.id AS slot_id, l.site_id, l.day, l.part,
+                   t.booked - l.n + row_number() OVER (PARTITION BY l.id ORDER BY b.ord)
+                       > l.reserved_places AS uses_vacancy,
+                   CASE WHEN (SELECT status FROM claim) = %s THEN %s ELSE %s END AS status
+            FROM unnest(%s::bigint[], %s::bigint[], %s::date[], %s::text[], %s::bigint[])
+                WITH ORDINALITY AS b(recipient_id, site_id, day, part, band_id, ord)
+            JOIN locked l ON l.site_id = b.site_id AND l.day = b.day AND l.part = b.part
+                AND l.band_id = b.band_id
+            JOIN taken t ON t.id = l.id
+        ), booked AS (
+            {booking_sql}
+            RETURNING id, recipient_id, slot_id, date, day_part, status, uses_vacancy
+        ), audited AS (
+            {audit_sql}
+        ), queued AS (
+            {job_sql}
         )
         SELECT v.complete, v.fits, v.full_slot, (SELECT status FROM claim),
                (SELECT json_agg(json_build_array(l.id, l.site_id, l.day, l.part, l.band_id,
                                                  t.booked, l.reserved_places, l.name))
-                FROM taken t JOIN locked l ON l.id = t.id)
+                FROM taken t JOIN locked l ON l.id = t.id),
+               (SELECT json_agg(json_build_array(id, recipient_id, slot_id, date, day_part,
+                                                 status, uses_vacancy) ORDER BY id)
+                FROM booked)
         FROM verdict v
-    """
+    """  # noqa: S608 - table names and the inserts' columns are code; values are bound
+    waiting, booked = str(RequestStatus.WAITING_PROVIDER), str(RequestStatus.BOOKED)
     params: list[Any] = [
         [k[0] for k in keys],
         [k[1] for k in keys],
         [k[2] for k in keys],
         [k[3] for k in keys],
         [demand[k] for k in keys],
-        request.network_id,
+        subject.network_id,
         len(keys),
-        str(RequestStatus.WAITING_PROVIDER),
-        str(RequestStatus.BOOKED),
+        waiting,
+        booked,
         now,
-        request.pk,
-        statuses,
+        subject.pk,
+        [str(s) for s in BOOKABLE],
+        waiting,
+        str(BookingStatus.PENDING),
+        str(BookingStatus.CONFIRMED),
+        [r[0].pk for r in rows],
+        [r[1] for r in rows],
+        [r[2] for r in rows],
+        [r[3] for r in rows],
+        [r[4] for r in rows],
+        *booking_params,
+        *audit_params,
+        *job_params,
     ]
     # The lock timeout was set with the request's read, in the same transaction.
-    ((complete, fits, full_slot, status, taken),) = fetch_prepared(sql, params)
+    ((complete, fits, full_slot, status, taken, written),) = fetch_prepared(sql, params)
     if not complete:
         return NoLongerAvailable()
     if not fits:
@@ -548,15 +611,32 @@ def _book_places_pg(
         )
     if status is None:
         return ValidationError(_("This request has just been booked by someone else."))
-    if isinstance(taken, str):
-        taken = json.loads(taken)
-    return _Taken(
-        status=status,
-        slots={
-            row[0]: (row[1], dt.date.fromisoformat(row[2]), row[3], row[4], row[5], row[6], row[7])
-            for row in taken
-        },
-    )
+    job_written(job)
+    slot_sites = {row[0]: (row[1], row[7]) for row in _json(taken)}
+    sites = {
+        site_id: CareSite(pk=site_id, site=Site(name=name)) for site_id, name in slot_sites.values()
+    }
+    recipients = {r.pk: r for r in subject.recipients}
+    return [
+        Booking(
+            pk=pk,
+            request_id=subject.pk,
+            recipient=recipients[recipient_id],
+            slot_id=slot_id,
+            care_site=sites[slot_sites[slot_id][0]],
+            date=dt.date.fromisoformat(day),
+            day_part=part,
+            status=booking_status,
+            uses_vacancy=uses_vacancy,
+            created_by=created_by,
+            created_at=template.created_at,
+        )
+        for pk, recipient_id, slot_id, day, part, booking_status, uses_vacancy in _json(written)
+    ], status
+
+
+def _json(value: Any) -> list[Any]:
+    return json.loads(value) if isinstance(value, str) else (value or [])
 
 
 def _book_places_portable(
@@ -717,11 +797,7 @@ def booking_create(
     one, as they are decided before anything is written.
     """
     now = timezone.now()
-    book_places = (
-        _book_places_pg
-        if connection.vendor == "postgresql" and ATOMIC_COUNTERS
-        else _book_places_portable
-    )
+    one_statement = connection.vendor == "postgresql" and ATOMIC_COUNTERS
     # Refusals are returned, not raised, inside the block: raising there would mark a
     # caller's transaction for rollback when there is no savepoint. They are all decided
     # before anything is written.
@@ -732,9 +808,12 @@ def booking_create(
             checked = _check_bookable(subject, plan, check_access=check_access)
             if isinstance(checked, Exception):
                 outcome = checked
+            elif one_statement:
+                assert subject is not None
+                outcome = _book_pg(actor=actor, subject=subject, plan=plan, demand=checked, now=now)
             else:
                 assert subject is not None
-                taken = book_places(request=subject, demand=checked, now=now)
+                taken = _book_places_portable(request=subject, demand=checked, now=now)
                 outcome = (
                     taken
                     if isinstance(taken, ValidationError)
@@ -781,6 +860,53 @@ def _check_bookable(
     return demand
 
 
+def _booking_order(
+    subject: _Subject, plan: Plan
+) -> list[tuple[CareRecipient, int, dt.date, str, int]]:
+    """The request's bookings in the order they are written: (child, site id, date,
+    day-part, age band id) per needed day-part, then per child (oldest first)."""
+    out = []
+    for day, part in subject.needs:
+        for recipient in subject.recipients:
+            band = band_for(subject.bands, recipient.birth_date, day)
+            assert band is not None  # checked in slot_demand
+            out.append((recipient, plan[(day, part)], day, part, band.pk))
+    return out
+
+
+def _slot_objects(
+    slots: dict[int, tuple[int, dt.date, str, int, int, int, str]],
+) -> dict[int, CapacitySlot]:
+    """The counters as the new bookings carry them (with their site's name)."""
+    return {
+        pk: CapacitySlot(
+            pk=pk,
+            care_site=CareSite(pk=site_id, site=Site(name=name)),
+            date=day,
+            day_part=part,
+            age_band_id=band_id,
+            booked=booked,
+            reserved_places=reserved,
+        )
+        for pk, (site_id, day, part, band_id, booked, reserved, name) in slots.items()
+    }
+
+
+def _booking_event(
+    actor: Any, subject: _Subject, count: int, demand: Counter[tuple[int, dt.date, str, int]]
+) -> Any:
+    return audit.event(
+        actor=actor,
+        action="create",
+        obj=subject.client,
+        detail={
+            "care_request": subject.pk,
+            "bookings": count,
+            "sites": sorted({k[0] for k in demand}),
+        },
+    )
+
+
 def _write_bookings(
     *,
     actor: Any,
@@ -789,6 +915,8 @@ def _write_bookings(
     demand: Counter[tuple[int, dt.date, str, int]],
     taken: _Taken,
 ) -> list[Booking]:
+    """The portable path's writes, after `_book_places_portable` took the places: what
+    `_book_pg` writes in its one statement."""
     status = (
         BookingStatus.PENDING
         if taken.status == RequestStatus.WAITING_PROVIDER
@@ -798,51 +926,27 @@ def _write_bookings(
     # The places we took are the last `n` of each counter; those beyond the
     # reserved ones are short-notice places.
     position = {pk: taken.slots[pk][4] - demand[key] for key, pk in slot_by_key.items()}
-    slots: dict[int, CapacitySlot] = {}
-    for pk, (site_id, day, part, band_id, booked, reserved, name) in taken.slots.items():
-        care_site = CareSite(pk=site_id, site=Site(name=name))
-        slots[pk] = CapacitySlot(
-            pk=pk,
-            care_site=care_site,
-            date=day,
-            day_part=part,
-            age_band_id=band_id,
-            booked=booked,
-            reserved_places=reserved,
-        )
+    slots = _slot_objects(taken.slots)
     created_by = actor if getattr(actor, "pk", None) else None
     bookings = []
-    for day, part in subject.needs:
-        site_id = plan[(day, part)]
-        for recipient in subject.recipients:
-            band = band_for(subject.bands, recipient.birth_date, day)
-            assert band is not None  # checked in slot_demand
-            slot_id = slot_by_key[(site_id, day, part, band.pk)]
-            position[slot_id] += 1
-            bookings.append(
-                Booking(
-                    request_id=subject.pk,
-                    recipient=recipient,
-                    slot=slots[slot_id],
-                    care_site_id=site_id,
-                    date=day,
-                    day_part=part,
-                    status=status,
-                    uses_vacancy=position[slot_id] > taken.slots[slot_id][5],
-                    created_by=created_by,
-                )
+    for recipient, site_id, day, part, band_id in _booking_order(subject, plan):
+        slot_id = slot_by_key[(site_id, day, part, band_id)]
+        position[slot_id] += 1
+        bookings.append(
+            Booking(
+                request_id=subject.pk,
+                recipient=recipient,
+                slot=slots[slot_id],
+                care_site=slots[slot_id].care_site,
+                date=day,
+                day_part=part,
+                status=status,
+                uses_vacancy=position[slot_id] > taken.slots[slot_id][5],
+                created_by=created_by,
             )
+        )
     insert(bookings)
-    audit.record(
-        actor=actor,
-        action="create",
-        obj=subject.client,
-        detail={
-            "care_request": subject.pk,
-            "bookings": len(bookings),
-            "sites": sorted({k[0] for k in demand}),
-        },
-    )
+    insert([_booking_event(actor, subject, len(bookings), demand)])
     # Queued in the same transaction: the parent hears of it exactly when it holds.
     _notify(subject.pk, "confirmation")
     return bookings
@@ -1052,9 +1156,13 @@ def attendance_register(
 def _notify(request_id: int, kind: str) -> None:
     """Send the parent's messages as background work: rendering and delivering them is a
     third of a booking's cost and must not hold up the counsellor (or the API client)."""
-    from zorgbrug.jobs.services import job_enqueue
+    job = _notify_job(request_id, kind)
+    insert([job])
+    job_written(job)
 
-    job_enqueue(
+
+def _notify_job(request_id: int, kind: str) -> Any:
+    return job_prepare(
         kind="care.notify",
         title=_("Messages to the parent"),
         params={"request_id": request_id, "kind": kind},

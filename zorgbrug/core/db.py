@@ -7,11 +7,13 @@ without touching this code; the ORM remains the way to write everywhere else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from django.db import connections, router
-from django.db.models import AutoField, BigAutoField, Model, SmallAutoField
+from django.db.models import AutoField, BigAutoField, Field, Model, SmallAutoField
 
 M = TypeVar("M", bound=Model)
 
@@ -56,21 +58,85 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
     return objs
 
 
+def insert_select(
+    template: Model, source: str, computed: Mapping[str, str]
+) -> tuple[str, list[Any]]:
+    """`INSERT INTO <table> (<every column>) SELECT … FROM <source>`, for a statement that
+    writes rows it decides on itself (a data-modifying CTE): the fields named in `computed`
+    (by attname) take those SQL expressions over `source`; every other column is bound to
+    the template instance's value, as `insert` would write it (`pre_save` fills
+    `auto_now_add` dates, defaults apply) and cast to the column's type. So a field added
+    to the model is written without touching the caller. A primary key the database makes
+    is left to the database. Returns the SQL (built once per shape) and its parameters."""
+    model = type(template)
+    connection = connections[router.db_for_write(model)]
+    sql, bound = _insert_select_sql(model, connection.alias, source, tuple(computed.items()))
+    return sql, [f.get_db_prep_save(f.pre_save(template, True), connection) for f in bound]
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_select_sql(
+    model: type[Model], alias: str, source: str, computed: tuple[tuple[str, str], ...]
+) -> tuple[str, list[Field[Any, Any]]]:
+    meta = model._meta
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    pk = meta.pk
+    fields = [f for f in meta.concrete_fields if not (isinstance(f, _AUTO) and f is pk)]
+    expressions = dict(computed)
+    unknown = set(expressions) - {f.attname for f in fields}
+    if unknown:
+        raise ValueError(f"{meta.label} has no column {', '.join(sorted(unknown))}")
+    values: list[str] = []
+    bound: list[Field[Any, Any]] = []
+    for field in fields:
+        if field.attname in expressions:
+            values.append(expressions[field.attname])
+        else:
+            values.append(f"CAST(%s AS {field.cast_db_type(connection)})")
+            bound.append(field)
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    # Names and expressions are code; values are bound.
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {', '.join(values)} FROM {source}"  # noqa: S608
+    return sql, bound
+
+
 def fetch_prepared(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """Run one statement as a server-side prepared statement on PostgreSQL, in the current
     transaction: planned once per connection instead of on every call (planning a booking's
     statement costs PostgreSQL more than running it). Django's cursors bind parameters on
     the client and so are never prepared; errors are Django's, as from its own cursors.
-    The statement is not in Django's query log."""
+    The statement is not in Django's query log.
+
+    The `%s` placeholders become PostgreSQL's own `$n` once per statement (a raw cursor
+    sends the text as it is): psycopg would otherwise parse the text again on every call
+    once it is longer than its own cache takes, as the booking's statement is."""
     import psycopg  # only on PostgreSQL
 
     connection = connections["default"]
     if connection.vendor != "postgresql":
         raise RuntimeError("fetch_prepared needs PostgreSQL")
     connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
+    with connection.wrap_database_errors, psycopg.RawCursor(connection.connection) as cursor:
+        cursor.execute(_numbered(sql), params, prepare=True)
         return cursor.fetchall() if cursor.description else []
+
+
+@functools.lru_cache(maxsize=128)
+def _numbered(sql: str) -> str:
+    """`%s` -> `$1`, `$2`…; `%%` -> `%` (the placeholders Django's cursors take)."""
+    out: list[str] = []
+    n = 0
+    for part in _PLACEHOLDER.split(sql):
+        if part == "%s":
+            n += 1
+            out.append(f"${n}")
+        else:
+            out.append("%" if part == "%%" else part)
+    return "".join(out)
+
+
+_PLACEHOLDER = re.compile(r"(%%|%s)")
 
 
 def from_row(model: type[M], attnames: Sequence[str], values: Sequence[Any]) -> M:

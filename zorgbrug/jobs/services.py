@@ -34,18 +34,32 @@ MAX_ATTEMPTS = 3
 def job_enqueue(
     *, kind: str, title: str, params: dict[str, Any] | None = None, user: Any = None
 ) -> Job:
+    job = job_prepare(kind=kind, title=title, params=params, user=user)
+    insert([job])  # a plain INSERT: bookings queue their messages on the hot path
+    job_written(job)
+    return job
+
+
+def job_prepare(
+    *, kind: str, title: str, params: dict[str, Any] | None = None, user: Any = None
+) -> Job:
+    """A job not yet written, for a caller that writes it with its own rows in one
+    statement (the booking) and then calls `job_written`. `job_enqueue` does both."""
     registry.get(kind)  # fail now, not in the worker, for an unknown kind
     language = translation.get_language() or settings.LANGUAGE_CODE
-    job = Job(
+    return Job(
         kind=kind,
         title=title[:200],
         params=params or {},
         created_by=user if getattr(user, "pk", None) else None,
         language=language,
     )
-    insert([job])  # a plain INSERT: bookings queue their messages on the hot path
+
+
+def job_written(job: Job) -> None:
+    """The job's row is in the current transaction: hand it to the backend once that
+    commits (a rolled-back job is never run)."""
     transaction.on_commit(lambda: dispatch(job.pk))
-    return job
 
 
 def dispatch(job_id: Any) -> None:
