@@ -69,3 +69,45 @@ def test_fetch_prepared_really_prepares_on_postgresql(world: World) -> None:
             ["SELECT count(*) FROM access_user WHERE id >= $1%"],
         )
         assert cursor.fetchone()[0] == 1
+
+
+def test_insert_select_writes_computed_columns_and_the_templates_values(world: World) -> None:
+    """Works on both databases (INSERT … SELECT without a CTE): the computed columns come
+    from the source, every other column from the template, defaults and dates included."""
+    from django.db import connection
+
+    from zorgbrug.core.db import insert_select
+
+    template = AuditEvent(actor=world.referrer, actor_label="t", action="create", detail={"x": 1})
+    sql, params = insert_select(
+        template,
+        "(SELECT 'a' AS label UNION ALL SELECT 'b') AS source",
+        {"object_label": "source.label"},
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    rows = list(AuditEvent.objects.filter(actor_label="t").order_by("object_label"))
+    assert [r.object_label for r in rows] == ["a", "b"]
+    for row in rows:
+        assert row.actor_id == world.referrer.pk and row.detail == {"x": 1}
+        assert row.at == template.at and row.path == "" and row.ip_address is None
+    # Built once per shape: the same text the next time, with the next template's values.
+    again, params_again = insert_select(
+        AuditEvent(actor_label="u", action="view"),
+        "(SELECT 'a' AS label UNION ALL SELECT 'b') AS source",
+        {"object_label": "source.label"},
+    )
+    assert again == sql and params_again != params
+
+
+def test_insert_select_refuses_a_column_the_model_does_not_have() -> None:
+    from zorgbrug.core.db import insert_select
+
+    with pytest.raises(ValueError, match="no column nonsense"):
+        insert_select(Job(kind="care.notify", title="x"), "source", {"nonsense": "1"})
+
+
+def test_numbered_placeholders_for_raw_statements() -> None:
+    from zorgbrug.core.db import _numbered
+
+    assert _numbered("SELECT %s, '100%%', %s") == "SELECT $1, '100%', $2"
