@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from zorgbrug.access import audit
 from zorgbrug.access import scoping as access
+from zorgbrug.access.models import AuditEvent
 from zorgbrug.care import calendar as cal
 from zorgbrug.care import policy
 from zorgbrug.care.capacity import capacity_rebuild
@@ -52,6 +53,7 @@ from zorgbrug.care.models import (
 )
 from zorgbrug.clients.models import CareRecipient, Client
 from zorgbrug.core.db import fetch_prepared, insert, insert_select
+from zorgbrug.jobs.models import Job
 from zorgbrug.jobs.services import job_prepare, job_written
 from zorgbrug.network.models import Organisation, Site
 from zorgbrug.network.services import postcode_lookup
@@ -894,7 +896,7 @@ def _slot_objects(
 
 def _booking_event(
     actor: Any, subject: _Subject, count: int, demand: Counter[tuple[int, dt.date, str, int]]
-) -> Any:
+) -> AuditEvent:
     return audit.event(
         actor=actor,
         action="create",
@@ -1161,7 +1163,7 @@ def _notify(request_id: int, kind: str) -> None:
     job_written(job)
 
 
-def _notify_job(request_id: int, kind: str) -> Any:
+def _notify_job(request_id: int, kind: str) -> Job:
     return job_prepare(
         kind="care.notify",
         title=_("Messages to the parent"),
