@@ -68,6 +68,35 @@ class ExportProject(models.Model):
         return self.closed_at is None
 
 
+class StoredFile(models.Model):
+    """A file a background job makes for a user, kept until it expires (exports, reports).
+    The subclass has a `state` whose finished value is "ready"."""
+
+    job = models.ForeignKey(
+        "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    file_name = models.CharField(max_length=200, blank=True, default="")
+    file_size = models.BigIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(db_index=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    state: str
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_downloadable(self) -> bool:
+        return (
+            self.state == "ready" and self.deleted_at is None and self.expires_at > timezone.now()
+        )
+
+
 class ExportFormat(models.TextChoices):
     CSV = "csv", _("CSV files (zip)")
     XLSX = "xlsx", _("Excel workbook (XLSX)")
@@ -81,7 +110,7 @@ class ExportState(models.TextChoices):
     EXPIRED = "expired", _("Expired and deleted")
 
 
-class ResearchExport(models.Model):
+class ResearchExport(StoredFile):
     """One pseudonymised export file of a project, made in the background."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -92,19 +121,7 @@ class ResearchExport(models.Model):
     state = models.CharField(
         max_length=10, choices=ExportState.choices, default=ExportState.PENDING, db_index=True
     )
-    job = models.ForeignKey(
-        "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    file_name = models.CharField(max_length=200, blank=True, default="")
-    file_size = models.BigIntegerField(default=0)
     row_counts = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(db_index=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("research export")
@@ -119,14 +136,6 @@ class ResearchExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} {self.file_format} {self.created_at:%Y-%m-%d}"
-
-    @property
-    def is_downloadable(self) -> bool:
-        return (
-            self.state == ExportState.READY
-            and self.deleted_at is None
-            and self.expires_at > timezone.now()
-        )
 
 
 # --- The research facts ---------------------------------------------------------------------
@@ -371,7 +380,7 @@ class ReportState(models.TextChoices):
     EXPIRED = "expired", _("Expired and deleted")
 
 
-class EvaluationReport(models.Model):
+class EvaluationReport(StoredFile):
     """The evaluation report (PDF) of one network for a period, written in the background."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -393,18 +402,6 @@ class EvaluationReport(models.Model):
     state = models.CharField(
         max_length=10, choices=ReportState.choices, default=ReportState.PENDING, db_index=True
     )
-    job = models.ForeignKey(
-        "jobs.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    file_name = models.CharField(max_length=200, blank=True, default="")
-    file_size = models.BigIntegerField(default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(db_index=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("evaluation report")
@@ -419,11 +416,3 @@ class EvaluationReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.network_id} {self.period_start}-{self.period_end}"
-
-    @property
-    def is_downloadable(self) -> bool:
-        return (
-            self.state == ReportState.READY
-            and self.deleted_at is None
-            and self.expires_at > timezone.now()
-        )
