@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,8 +51,11 @@ def test_openapi_schema_is_valid_openapi_3(client: Client) -> None:
 def test_api_docs_served_without_cdn(client: Client) -> None:
     html = client.get("/api/docs/").content.decode()
     assert "swagger" in html.lower()
-    assert "cdn" not in html.lower() and "unpkg" not in html.lower()
-    assert "/static/drf_spectacular_sidecar/" in html
+    # Every asset the page loads is ours. (A plain substring test for "cdn" failed now and
+    # then: the page embeds a random CSRF token, which can contain those letters.)
+    assets = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", html)
+    assert assets and all(a.startswith("/static/drf_spectacular_sidecar/") for a in assets)
+    assert not re.search(r"(?:https?:)?//[\w.-]+\.[a-z]{2,}", html, re.IGNORECASE)
 
 
 def _run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -49,6 +49,12 @@ def test_wrong_password_shows_an_error(page: Any, live_server: Any, demo: Any) -
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "coordinator@demo.zorgbrug.be")
     page.fill("#id_password", "not-the-password")
-    page.locator("main form button[type=submit]").click()
-    assert page.get_by_role("alert").is_visible()
+    # The form posts and the log-in page comes back with the error; wait for that page,
+    # not the one still on screen when the click returns.
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert alert.is_visible()
     assert "/accounts/login/" in page.url
+    assert page.locator("#id_password").input_value() == ""  # never echoed back
