@@ -182,7 +182,8 @@ def job_env(queue: str) -> dict[str, str]:
 
 
 def drain_jobs(env: dict[str, str], queue: str, timeout: float = 600) -> dict[str, Any]:
-    """Run a real Celery worker until every queued job is done; return what it did."""
+    """Run a real Celery worker — its relay hands it the jobs the bookings committed —
+    until every queued job is done; return what it did."""
     from django.db.models import Count
 
     from zorgbrug.jobs.models import Job, JobState
@@ -281,8 +282,9 @@ class Server:
                 "SECRET_KEY": secret_key,
                 "LOG_LEVEL": "WARNING",
                 # As in production: background work (the parents' messages) goes to Celery
-                # workers, which may run on other machines; here none runs until the timed
-                # phases are over, then one drains the queue (see drain_jobs).
+                # workers, which may run on other machines, through the relay in those
+                # workers (jobs.relay); here none runs until the timed phases are over,
+                # then one relays and runs every queued job (see drain_jobs).
                 **job_env(queue),
                 "DJANGO_SETTINGS_MODULE": "zorgbrug.settings",
             }

@@ -8,6 +8,7 @@ network, staff of another network, a researcher, and the anonymous visitor.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,3 +127,21 @@ def require_or_skip(available: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} — required in CI")
     pytest.skip(reason)
+
+
+@pytest.fixture
+def job_wakeups(db: Any) -> Iterator[Callable[[], int]]:
+    """Listens on the job relay's channel (PostgreSQL only): each call returns how many
+    wake-ups were committed since the previous call."""
+    from django.db import connection
+
+    from zorgbrug.jobs.services import JOBS_CHANNEL
+
+    require_or_skip(connection.vendor == "postgresql", "the job relay needs PostgreSQL")
+    listener = connection.get_new_connection(connection.get_connection_params())
+    listener.autocommit = True
+    listener.execute(f"LISTEN {JOBS_CHANNEL}")
+    try:
+        yield lambda: sum(1 for _ in listener.notifies(timeout=0.5))
+    finally:
+        listener.close()

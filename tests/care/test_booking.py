@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -479,3 +480,34 @@ def test_send_reminders_command_is_idempotent(care: CareWorld, mailoutbox: Any) 
     assert len(mailoutbox) == 1
     with pytest.raises(CommandError):
         call_command("send_reminders", "--day", "tomorrow")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_job_relay_a_booking_wakes_it_from_its_own_statement(
+    care: CareWorld,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    job_wakeups: Callable[[], int],
+) -> None:
+    """Celery on PostgreSQL: the parent's messages job commits with the booking and wakes
+    the relay (jobs.relay) once; the web process publishes nothing; a refused booking
+    wakes nobody."""
+    settings.JOBS_BACKEND = "celery"
+
+    def must_not_publish(job_id: Any) -> None:
+        raise AssertionError("the web process published a job")
+
+    monkeypatch.setattr("zorgbrug.jobs.services.publish", must_not_publish)
+    request = ask(care)
+    plan = selectors.options_for_request(request).options[0].plan
+    last = max(plan)
+    full = CapacitySlot.objects.filter(pk=slot(care, care.near, last[0], last[1], care.school).pk)
+    full.update(booked=2)  # someone took the last places
+    with pytest.raises(services.NoLongerAvailable):
+        services.booking_create(actor=care.world.referrer, request=request, plan=plan)
+    assert job_wakeups() == 0
+    full.update(booked=0)
+    services.booking_create(actor=care.world.referrer, request=request, plan=plan)
+    assert job_wakeups() == 1
+    job = Job.objects.get(kind="care.notify", params__request_id=request.pk)
+    assert job.state == "pending" and job.dispatched_at is None  # the relay's to hand over

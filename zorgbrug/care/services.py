@@ -54,7 +54,7 @@ from zorgbrug.care.models import (
 from zorgbrug.clients.models import CareRecipient, Client
 from zorgbrug.core.db import fetch_prepared, insert, insert_select
 from zorgbrug.jobs.models import Job
-from zorgbrug.jobs.services import job_prepare, job_written
+from zorgbrug.jobs.services import NOTIFY_SQL, job_prepare, job_written, relayed
 from zorgbrug.network.models import Organisation, Site
 from zorgbrug.network.services import postcode_lookup
 
@@ -517,6 +517,8 @@ def _book_pg(
     audit_sql, audit_params = insert_select(event, "claim", {})
     job = _notify_job(subject.pk, "confirmation")
     job_sql, job_params = insert_select(job, "claim", {})
+    # With the job relay, the job wakes it when this transaction commits.
+    notify = NOTIFY_SQL if relayed() else "NULL"
     sql = f"""
         WITH want AS (
             SELECT * FROM unnest(%s::bigint[], %s::date[], %s::text[], %s::bigint[], %s::int[])
@@ -567,6 +569,7 @@ def _book_pg(
             {audit_sql}
         ), queued AS (
             {job_sql}
+            RETURNING id
         )
         SELECT v.complete, v.fits, v.full_slot, (SELECT status FROM claim),
                (SELECT json_agg(json_build_array(l.id, l.site_id, l.day, l.part, l.band_id,
@@ -574,7 +577,8 @@ def _book_pg(
                 FROM taken t JOIN locked l ON l.id = t.id),
                (SELECT json_agg(json_build_array(id, recipient_id, slot_id, date, day_part,
                                                  status, uses_vacancy) ORDER BY id)
-                FROM booked)
+                FROM booked),
+               (SELECT count({notify}) FROM queued)
         FROM verdict v
     """  # noqa: S608 - table names and the inserts' columns are code; values are bound
     waiting, booked = str(RequestStatus.WAITING_PROVIDER), str(RequestStatus.BOOKED)
@@ -604,7 +608,7 @@ def _book_pg(
         *job_params,
     ]
     # The lock timeout was set with the request's read, in the same transaction.
-    ((complete, fits, full_slot, status, taken, written),) = fetch_prepared(sql, params)
+    ((complete, fits, full_slot, status, taken, written, _),) = fetch_prepared(sql, params)
     if not complete:
         return NoLongerAvailable()
     if not fits:
@@ -613,7 +617,7 @@ def _book_pg(
         )
     if status is None:
         return ValidationError(_("This request has just been booked by someone else."))
-    job_written(job)
+    job_written(job, notified=True)
     slot_sites = {row[0]: (row[1], row[7]) for row in _json(taken)}
     sites = {
         site_id: CareSite(pk=site_id, site=Site(name=name)) for site_id, name in slot_sites.values()

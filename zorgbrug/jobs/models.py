@@ -38,6 +38,9 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=200, blank=True)
+    # When the relay last handed it to the Celery workers (JOBS_BACKEND=celery on
+    # PostgreSQL, see jobs.relay); empty until then.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("background job")

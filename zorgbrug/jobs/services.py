@@ -2,7 +2,10 @@
 
 One mechanism for all long work. `job_enqueue` stores a Job row and, once the transaction
 commits, hands its id to the configured backend:
-- "celery": a Celery task on Redis; workers may run on other machines (production);
+- "celery": a Celery task on Redis; workers may run on other machines (production). On
+  PostgreSQL the web process does not publish it: the row and a NOTIFY commit together, and
+  the relay in the workers (`jobs.relay`) hands it to Celery — a transactional outbox, so a
+  committed job is never lost to a Redis hiccup and a request never pays for the publish;
 - "thread": a daemon thread in this process (the embedded local default);
 - "inline": run at once in this thread (tests).
 Whoever runs it first claims it by compare-and-set on its state, so a job delivered twice
@@ -18,7 +21,7 @@ import traceback
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
@@ -29,6 +32,11 @@ from zorgbrug.jobs.models import Job, JobState
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+
+# The PostgreSQL channel on which committed jobs wake the relay (jobs.relay).
+JOBS_CHANNEL = "zorgbrug_jobs"
+# For a statement that writes a job itself: wake the relay when it commits.
+NOTIFY_SQL = f"pg_notify('{JOBS_CHANNEL}', '')"
 
 
 def job_enqueue(
@@ -56,18 +64,29 @@ def job_prepare(
     )
 
 
-def job_written(job: Job) -> None:
+def relayed() -> bool:
+    """Whether jobs reach the workers through the database (Celery on PostgreSQL): the
+    relay in the workers hands committed jobs to Celery, the web process never does."""
+    return settings.JOBS_BACKEND == "celery" and connection.vendor == "postgresql"
+
+
+def job_written(job: Job, *, notified: bool = False) -> None:
     """The job's row is in the current transaction: hand it to the backend once that
-    commits (a rolled-back job is never run)."""
+    commits (a rolled-back job is never run). With the relay, a NOTIFY in the same
+    transaction wakes it at commit; `notified` says the caller's statement sent it
+    (`NOTIFY_SQL`)."""
+    if relayed():
+        if not notified:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {NOTIFY_SQL}")
+        return
     transaction.on_commit(lambda: dispatch(job.pk))
 
 
 def dispatch(job_id: Any) -> None:
     backend = settings.JOBS_BACKEND
     if backend == "celery":
-        from zorgbrug.jobs.tasks import run_job_task
-
-        run_job_task.delay(str(job_id))
+        publish(job_id)
     elif backend == "thread":
         thread = threading.Thread(
             target=_run_in_thread, args=(job_id,), daemon=True, name=f"job-{job_id}"
@@ -77,6 +96,13 @@ def dispatch(job_id: Any) -> None:
         job_run(job_id=job_id)
     else:
         raise ValueError(f"Unknown JOBS_BACKEND {backend!r}")
+
+
+def publish(job_id: Any) -> None:
+    """Hand a job to the Celery workers through the broker."""
+    from zorgbrug.jobs.tasks import run_job_task
+
+    run_job_task.delay(str(job_id))
 
 
 def _run_in_thread(job_id: Any) -> None:
