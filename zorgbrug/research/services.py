@@ -31,10 +31,19 @@ from zorgbrug.research.models import (
     ExportState,
     ReportState,
     ResearchExport,
+    StoredFile,
 )
 
 EXPORT_JOB = "research.export"
 EXPIRE_JOB = "research.expire_exports"
+
+
+def _queue_file_job(
+    item: StoredFile, *, kind: str, title: str, params: dict[str, Any], user: Any
+) -> None:
+    """Queue the job that makes `item`'s file and link the two (same transaction)."""
+    item.job = job_enqueue(kind=kind, title=title, params=params, user=user)
+    type(item).objects.filter(pk=item.pk).update(job=item.job)  # type: ignore[attr-defined]
 
 
 def _require_network(actor: Any, network_id: int) -> None:
@@ -108,14 +117,13 @@ def export_request(
         created_at=now,
         expires_at=now + dt.timedelta(days=project.keep_days),
     )
-    job = job_enqueue(
+    _queue_file_job(
+        item,
         kind=EXPORT_JOB,
         title=_("Research export: %(project)s") % {"project": project.name},
         params={"export_id": str(item.pk)},
         user=actor,
     )
-    ResearchExport.objects.filter(pk=item.pk).update(job=job)
-    item.job = job
     audit.record(
         actor=actor,
         action="create",
@@ -308,14 +316,13 @@ def report_request(
         created_at=now,
         expires_at=now + dt.timedelta(days=keep),
     )
-    job = job_enqueue(
+    _queue_file_job(
+        item,
         kind=REPORT_JOB,
         title=_("Evaluation report: %(network)s") % {"network": network.name},
         params={"report_id": str(item.pk)},
         user=actor,
     )
-    EvaluationReport.objects.filter(pk=item.pk).update(job=job)
-    item.job = job
     audit.record(
         actor=actor,
         action="create",
