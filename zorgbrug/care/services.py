@@ -989,9 +989,16 @@ def cancellation_is_late(
 
 @transaction.atomic
 def booking_cancel(
-    *, actor: Any, request: CareRequest, bookings: Iterable[Booking] | None = None, reason: str = ""
+    *,
+    actor: Any,
+    request: CareRequest,
+    bookings: Iterable[Booking] | None = None,
+    reason: str = "",
+    free: bool = False,
 ) -> int:
-    """Cancel some or all future bookings of a request; late ones are marked as such."""
+    """Cancel some or all future bookings of a request; late ones are marked as such —
+    unless `free`: the cancellation is not the family's doing (the training session it
+    was for moved), so it never counts as late, however close the day."""
     _require_request(actor, request)
     qs = Booking.objects.select_for_update().filter(
         request=request, status__in=(BookingStatus.PENDING, BookingStatus.CONFIRMED)
@@ -1010,7 +1017,7 @@ def booking_cancel(
     for b in rows:
         b.status = (
             BookingStatus.CANCELLED_LATE
-            if cancellation_is_late(b.date, b.day_part, now, hours=hours[b.date])
+            if not free and cancellation_is_late(b.date, b.day_part, now, hours=hours[b.date])
             else BookingStatus.CANCELLED
         )
         b.cancelled_at, b.cancelled_by = now, actor
@@ -1024,7 +1031,11 @@ def booking_cancel(
         actor=actor,
         action="update",
         obj=request.client,
-        detail={"care_request": request.pk, "cancelled": len(rows)},
+        detail={
+            "care_request": request.pk,
+            "cancelled": len(rows),
+            **({"free": True} if free else {}),
+        },
     )
     transaction.on_commit(lambda: _notify(request.pk, "cancellation"))
     transaction.on_commit(lambda: _serve_waitlist_later(request.network_id))

@@ -25,7 +25,7 @@ from zorgbrug.pathways.models import (
     RegularCare,
 )
 from zorgbrug.pathways.services import intake_date
-from zorgbrug.training.models import CareStatus, EnrolmentStatus
+from zorgbrug.training.models import CARE_TO_SETTLE, EnrolmentStatus
 
 WAITING_STATUSES = (RequestStatus.WAITLISTED, RequestStatus.OPEN, RequestStatus.REFUSED)
 WORKLIST_LIMIT = 200
@@ -82,7 +82,7 @@ def worklist(*, user: Any, today: dt.date | None = None) -> dict[str, Any]:
     )
     training_care = list(
         access.training_enrolments(user)
-        .filter(client__in=clients, care_status__in=(CareStatus.TO_ASK, CareStatus.TO_CANCEL))
+        .filter(client__in=clients, care_status__in=CARE_TO_SETTLE)
         .select_related("client", "session__module")
         .order_by("session__date", "pk")[:WORKLIST_LIMIT]
     )

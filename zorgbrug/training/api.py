@@ -290,6 +290,33 @@ class SessionUpdateInput(serializers.Serializer):
     trainer = serializers.IntegerField(required=False, allow_null=True)
 
 
+class SessionMoveInput(serializers.Serializer):
+    date = serializers.DateField()
+    start_time = serializers.TimeField()
+    end_time = serializers.TimeField()
+    site = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="A new place: a site of a partner of the network… (leave site, address "
+        "and postcode out to keep the place)",
+    )
+    address = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="…or an address"
+    )
+    postcode = serializers.CharField(max_length=4, required=False, allow_blank=True)
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class SessionMoveOutput(serializers.Serializer):
+    session = SessionOutput()
+    care_moved = serializers.IntegerField(
+        help_text="Participants whose care was withdrawn and asked again for the new date."
+    )
+    care_to_move = serializers.IntegerField(
+        help_text="Participants whose referrer still has to move the care (`to_move`)."
+    )
+
+
 class SessionListQuery(serializers.Serializer):
     module = serializers.IntegerField(required=False)
     date_from = serializers.DateField(required=False)
@@ -298,6 +325,15 @@ class SessionListQuery(serializers.Serializer):
 
 def _sessions(request: Request) -> Any:
     return access.training_sessions(request.user).select_related("site", "trainer")
+
+
+def _site(value: int | None) -> Site | None:
+    if value is None:
+        return None
+    site = Site.objects.filter(pk=value).first()
+    if site is None:
+        raise exceptions.ValidationError({"site": [_("Unknown site.")]})
+    return site
 
 
 def _trainer(value: int | None) -> User | None:
@@ -342,16 +378,10 @@ class SessionListApi(APIView):
         module = access.training_modules(request.user).filter(pk=values.pop("module")).first()
         if module is None:
             raise exceptions.ValidationError({"module": [_("Unknown module.")]})
-        site_id = values.pop("site", None)
-        site = None
-        if site_id is not None:
-            site = Site.objects.filter(pk=site_id).first()
-            if site is None:
-                raise exceptions.ValidationError({"site": [_("Unknown site.")]})
         session = services.session_create(
             actor=request.user,
             module=module,
-            site=site,
+            site=_site(values.pop("site", None)),
             trainer=_trainer(values.pop("trainer", None)),
             **values,
         )
@@ -393,6 +423,55 @@ class SessionDetailApi(APIView):
         except services.Busy:
             return _busy()
         return Response(SessionOutput(_sessions(request).get(pk=pk)).data)
+
+
+class SessionMoveApi(APIView):
+    @extend_schema(
+        operation_id="training_sessions_move",
+        tags=TAGS,
+        request=SessionMoveInput,
+        responses={
+            200: SessionMoveOutput,
+            400: TrainingErrorOutput,
+            403: TrainingErrorOutput,
+            404: TrainingErrorOutput,
+        },
+        description=(
+            "Move a session that has not started to another date, other hours or another "
+            "place. Enrolments and the waiting list stay; each participant's care is "
+            "withdrawn free of charge and asked again for the new date — or, when the "
+            "caller does not follow the client, marked `to_move` for the referrer."
+        ),
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        session = access.get_or_404(_sessions(request).select_related("module"), pk=pk)
+        values = _validated(SessionMoveInput, request.data)
+        place: dict[str, Any] = {}
+        if {"site", "address", "postcode"} & set(values):
+            place = {
+                "site": _site(values.get("site")),
+                "address": values.get("address", ""),
+                "postcode": values.get("postcode", ""),
+            }
+        try:
+            moved = services.session_move(
+                actor=request.user,
+                session=session,
+                date=values["date"],
+                start_time=values["start_time"],
+                end_time=values["end_time"],
+                reason=values.get("reason", ""),
+                **place,
+            )
+        except services.Busy:
+            return _busy()
+        return Response(
+            {
+                "session": SessionOutput(_sessions(request).get(pk=pk)).data,
+                "care_moved": moved.care_moved,
+                "care_to_move": moved.care_to_move,
+            }
+        )
 
 
 # --- Enrolments ---------------------------------------------------------------------------
@@ -631,8 +710,9 @@ class EnrolmentCareApi(APIView):
             404: TrainingErrorOutput,
         },
         description=(
-            "For the referrer: ask the care a trainer's enrolment still needs (`to_ask`), or "
-            "cancel the care of an enrolment a trainer cancelled (`to_cancel`)."
+            "For the referrer: ask the care a trainer's enrolment still needs (`to_ask`), "
+            "move it with a session a trainer moved (`to_move`), or cancel the care of an "
+            "enrolment a trainer cancelled (`to_cancel`)."
         ),
     )
     def post(self, request: Request, pk: int) -> Response:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("modules/<int:pk>/", api.ModuleDetailApi.as_view(), name="api-training-module"),
     path("sessions/", api.SessionListApi.as_view(), name="api-training-sessions"),
     path("sessions/<int:pk>/", api.SessionDetailApi.as_view(), name="api-training-session"),
+    path("sessions/<int:pk>/move/", api.SessionMoveApi.as_view(), name="api-training-session-move"),
     path("enrolments/", api.EnrolmentListApi.as_view(), name="api-training-enrolments"),
     path("enrolments/<int:pk>/", api.EnrolmentDetailApi.as_view(), name="api-training-enrolment"),
     path(

@@ -73,7 +73,9 @@ class ModuleForm(forms.Form):
         return initial
 
 
-class SessionForm(forms.Form):
+class _WhenWhereForm(forms.Form):
+    """A session's date, hours and place: a site of a partner, or an address."""
+
     date = forms.DateField(label=_("Date"), widget=DATE)
     start_time = forms.TimeField(label=_("Starts at"), widget=TIME)
     end_time = forms.TimeField(label=_("Ends at"), widget=TIME)
@@ -89,16 +91,22 @@ class SessionForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
-    trainer = forms.ChoiceField(label=_("Trainer"), required=False)
-    seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=500, initial=12)
 
-    def __init__(self, *args: Any, sites: list[Any], trainers: list[Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sites: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         site_field = self.fields["site"]
         assert isinstance(site_field, forms.ChoiceField)
         site_field.choices = [("", "---------")] + [
             (str(s.pk), f"{s.organisation.name} – {s.name}, {s.municipality}") for s in sites
         ]
+
+
+class SessionForm(_WhenWhereForm):
+    trainer = forms.ChoiceField(label=_("Trainer"), required=False)
+    seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=500, initial=12)
+
+    def __init__(self, *args: Any, sites: list[Any], trainers: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, sites=sites, **kwargs)
         trainer_field = self.fields["trainer"]
         assert isinstance(trainer_field, forms.ChoiceField)
         trainer_field.choices = [("", "---------")] + [
@@ -107,6 +115,28 @@ class SessionForm(forms.Form):
         self.initial.setdefault("date", timezone.localdate() + dt.timedelta(days=7))
         self.initial.setdefault("start_time", dt.time(9, 0))
         self.initial.setdefault("end_time", dt.time(15, 0))
+
+
+class MoveForm(_WhenWhereForm):
+    """Move a session to another date, other hours or another place."""
+
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_("Care asked for the old date is cancelled free of charge and asked again."),
+    )
+
+    @staticmethod
+    def initial_for(session: Any) -> dict[str, Any]:
+        return {
+            "date": session.date,
+            "start_time": session.start_time,
+            "end_time": session.end_time,
+            "site": str(session.site_id or ""),
+            "address": session.address,
+            "postcode": session.postcode,
+        }
 
 
 class SeatsForm(forms.Form):

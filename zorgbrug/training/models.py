@@ -182,7 +182,12 @@ class CareStatus(models.TextChoices):
     TO_ASK = "to_ask", _("Care still to be asked by the referrer")
     ASKED = "asked", _("Care asked")
     TO_CANCEL = "to_cancel", _("Care still to be cancelled by the referrer")
+    TO_MOVE = "to_move", _("Session moved: care still to be moved by the referrer")
     CANCELLED = "cancelled", _("Care cancelled")
+
+
+# Care a trainer's action left for the referrer to settle (`enrolment_care_sync`).
+CARE_TO_SETTLE = (CareStatus.TO_ASK, CareStatus.TO_MOVE, CareStatus.TO_CANCEL)
 
 
 class Enrolment(models.Model):
@@ -245,3 +250,8 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"enrolment {self.pk}: client {self.client_id} in session {self.session_id}"
+
+    @property
+    def care_to_settle(self) -> bool:
+        """Care a trainer's action left for the referrer (`enrolment_care_sync`)."""
+        return self.care_status in CARE_TO_SETTLE

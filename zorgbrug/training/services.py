@@ -19,10 +19,10 @@ booking is all or nothing per request — so a full Tuesday at the daycare does 
 care for the other sessions, and cancelling one session cancels exactly its care.
 
 Care is asked, and cancelled, in the name of whoever acts — and only someone who follows the
-client may do that (the care domain's rule). When a trainer enrols or cancels, or the waiting
-list promotes someone on a trainer's cancellation, the enrolment is marked `to_ask` or
-`to_cancel` and appears on the referrer's worklist, who settles it with one click
-(`enrolment_care_sync`).
+client may do that (the care domain's rule). When a trainer enrols, moves a session or
+cancels, or the waiting list promotes someone on a trainer's cancellation, the enrolment is
+marked `to_ask`, `to_move` or `to_cancel` and appears on the referrer's worklist, who
+settles it with one click (`enrolment_care_sync`).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import contextlib
 import datetime as dt
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -249,6 +250,68 @@ def _is_trainer_of(user: Any, organisation: Organisation) -> bool:
     ).exists()
 
 
+def _schedule_errors(
+    date: dt.date | None, start_time: dt.time | None, end_time: dt.time | None
+) -> dict[str, list[str]]:
+    """What is wrong with a session's date and hours: not in the past, not on a public
+    holiday (childcare is closed), ending after it starts."""
+    errors: dict[str, list[str]] = {}
+    if date and start_time and has_started(date, start_time):
+        errors.setdefault("date", []).append(_("A session cannot be planned in the past."))
+    elif date and cal.is_public_holiday(date):
+        errors.setdefault("date", []).append(
+            _("%(date)s is a public holiday: childcare is closed. Choose another day.")
+            % {"date": date.strftime("%d/%m/%Y")}
+        )
+    if start_time and end_time and end_time <= start_time:
+        errors.setdefault("end_time", []).append(_("The session must end after it starts."))
+    return errors
+
+
+def _place_errors(
+    session: Session, network_id: int, site: Site | None, address: str, postcode: str
+) -> dict[str, list[str]]:
+    """Set the session's place — a site of a partner of the network, or an address with a
+    Belgian postcode — and say what is wrong with it."""
+    errors: dict[str, list[str]] = {}
+    if site is not None:
+        if not Partner.objects.filter(
+            network_id=network_id, organisation_id=site.organisation_id
+        ).exists():
+            errors.setdefault("site", []).append(
+                _("Choose a site of a partner organisation of this network.")
+            )
+        session.site = site
+        session.address = session.postcode = session.municipality = ""
+        return errors
+    session.site = None
+    session.address = (address or "").strip()
+    session.postcode = (postcode or "").strip()
+    if not session.address:
+        errors.setdefault("address", []).append(
+            _("Choose a site, or give the address of the place.")
+        )
+    match = postcode_lookup(code=session.postcode) if session.postcode else None
+    if match is None:
+        errors.setdefault("postcode", []).append(
+            _("Unknown postcode %(code)s: enter a Belgian postcode, e.g. 9900.")
+            % {"code": session.postcode}
+            if session.postcode
+            else _("Give the postcode of the place.")
+        )
+    else:
+        session.municipality = match.name
+    return errors
+
+
+def _merge(*groups: dict[str, list[str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for group in groups:
+        for field, messages in group.items():
+            out.setdefault(field, []).extend(messages)
+    return out
+
+
 @transaction.atomic
 def session_create(
     *,
@@ -268,15 +331,7 @@ def session_create(
     errors: dict[str, list[str]] = {}
     if not module.is_active:
         errors.setdefault("module", []).append(_("This module is no longer offered."))
-    if date and start_time and has_started(date, start_time):
-        errors.setdefault("date", []).append(_("A session cannot be planned in the past."))
-    elif date and cal.is_public_holiday(date):
-        errors.setdefault("date", []).append(
-            _("%(date)s is a public holiday: childcare is closed. Choose another day.")
-            % {"date": date.strftime("%d/%m/%Y")}
-        )
-    if start_time and end_time and end_time <= start_time:
-        errors.setdefault("end_time", []).append(_("The session must end after it starts."))
+    errors = _merge(errors, _schedule_errors(date, start_time, end_time))
     if not 1 <= int(seats or 0) <= MAX_SEATS:
         errors.setdefault("seats", []).append(
             _("Give between 1 and %(n)s seats.") % {"n": MAX_SEATS}
@@ -289,31 +344,7 @@ def session_create(
         seats=seats,
         created_by=actor,
     )
-    if site is not None:
-        if not Partner.objects.filter(
-            network_id=module.network_id, organisation_id=site.organisation_id
-        ).exists():
-            errors.setdefault("site", []).append(
-                _("Choose a site of a partner organisation of this network.")
-            )
-        session.site = site
-    else:
-        session.address = (address or "").strip()
-        session.postcode = (postcode or "").strip()
-        if not session.address:
-            errors.setdefault("address", []).append(
-                _("Choose a site, or give the address of the place.")
-            )
-        match = postcode_lookup(code=session.postcode) if session.postcode else None
-        if match is None:
-            errors.setdefault("postcode", []).append(
-                _("Unknown postcode %(code)s: enter a Belgian postcode, e.g. 9900.")
-                % {"code": session.postcode}
-                if session.postcode
-                else _("Give the postcode of the place.")
-            )
-        else:
-            session.municipality = match.name
+    errors = _merge(errors, _place_errors(session, module.network_id, site, address, postcode))
     if trainer is not None:
         if not _is_trainer_of(trainer, module.organisation):
             errors.setdefault("trainer", []).append(
@@ -458,6 +489,115 @@ def session_cancel(*, actor: Any, session: Session, reason: str = "") -> int:
         detail={"cancelled": True, "enrolments": [e.pk for e in running]},
     )
     return len(running)
+
+
+@dataclass
+class Moved:
+    """What moving a session did: the session as it is now, and for how many participants
+    the care moved with it or is left to their referrer (`to_move`)."""
+
+    session: Session
+    care_moved: int
+    care_to_move: int
+
+
+_UNCHANGED: Any = ...
+
+
+@transaction.atomic
+def session_move(
+    *,
+    actor: Any,
+    session: Session,
+    date: dt.date,
+    start_time: dt.time,
+    end_time: dt.time,
+    site: Site | None = _UNCHANGED,
+    address: str = "",
+    postcode: str = "",
+    reason: str = "",
+) -> Moved:
+    """Move a session that has not started to another date, other hours or (when `site`
+    is given: a site, or None with an address) another place.
+
+    The enrolments and the waiting list stay as they are. The care asked for the old
+    date moves with the session: its request is withdrawn — bookings cancelled free of
+    charge, as the change is not the family's doing — and asked again for the new date,
+    for the same children. Only someone who follows the client may do that; when a
+    trainer moves the session, each enrolment's care is marked `to_move` for the
+    referrer's worklist (`enrolment_care_sync`). All of it, or nothing."""
+    _require_manage_module(actor, session.module)
+    session = _lock_session(session)
+    if session.is_cancelled:
+        raise ValidationError(_("This session has been cancelled."))
+    if has_started(session.date, session.start_time):
+        raise ValidationError(_("This session has already started: it can no longer be moved."))
+    before = (
+        session.date,
+        session.start_time,
+        session.end_time,
+        session.site_id,
+        session.address,
+        session.postcode,
+    )
+    errors = _schedule_errors(date, start_time, end_time)
+    if site is not _UNCHANGED:
+        errors = _merge(
+            errors, _place_errors(session, session.module.network_id, site, address, postcode)
+        )
+    session.date, session.start_time, session.end_time = date, start_time, end_time
+    after = (date, start_time, end_time, session.site_id, session.address, session.postcode)
+    if not errors and after == before:
+        errors["date"] = [
+            _("The session already takes place then and there: change the date, hours or place.")
+        ]
+    if errors:
+        raise ValidationError(errors)
+    session.save(
+        update_fields=[
+            "date",
+            "start_time",
+            "end_time",
+            "site",
+            "address",
+            "postcode",
+            "municipality",
+        ]
+    )
+    reason = (reason or "").strip()[:200] or _("The training session moved.")
+    moved = to_move = 0
+    for enrolment in (
+        Enrolment.objects.select_for_update(of=("self",))
+        .filter(
+            session=session,
+            status=EnrolmentStatus.ENROLLED,
+            care_status__in=(CareStatus.ASKED, CareStatus.TO_MOVE),
+        )
+        .select_related("client", "care_request")
+        .order_by("pk")
+    ):
+        enrolment.session = session
+        _move_care(actor, enrolment, reason=reason)
+        enrolment.save(update_fields=["care_status", "care_note", "care_request"])
+        if enrolment.care_status == CareStatus.TO_MOVE:
+            to_move += 1
+        else:
+            moved += 1
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=session,
+        network_id=session.module.network_id,
+        organisation_id=session.module.organisation_id,
+        detail={
+            "moved_from": f"{before[0].isoformat()} {before[1]:%H:%M}-{before[2]:%H:%M}",
+            "moved_to": f"{date.isoformat()} {start_time:%H:%M}-{end_time:%H:%M}",
+            "place_changed": after[3:] != before[3:],
+            "care_moved": moved,
+            "care_to_move": to_move,
+        },
+    )
+    return Moved(session=session, care_moved=moved, care_to_move=to_move)
 
 
 # --- Enrolment ------------------------------------------------------------------------
@@ -695,6 +835,36 @@ def _ask_care(actor: Any, enrolment: Enrolment, chosen: list[CareRecipient] | No
         enrolment.care_request = request
 
 
+def _arranges_care(actor: Any, client: Client, request: CareRequest) -> bool:
+    """Whether the actor may change this care request: they follow the client."""
+    return _follows(actor, client) and access.care_requests(actor).filter(pk=request.pk).exists()
+
+
+def _move_care(actor: Any, enrolment: Enrolment, *, reason: str) -> None:
+    """Move an enrolment's care to its session's (new) date and hours: withdraw the old
+    request free of charge and ask a new one for the same children who still need care —
+    or leave it to the referrer (`to_move`). The caller saves the enrolment."""
+    request = enrolment.care_request
+    if request is None:
+        _ask_care(actor, enrolment, None)
+        return
+    if not _arranges_care(actor, enrolment.client, request):
+        enrolment.care_status = CareStatus.TO_MOVE
+        enrolment.care_note = _("The session moved to %(date)s: the referrer moves the care.") % {
+            "date": enrolment.session.date.strftime("%d/%m/%Y")
+        }
+        return
+    if request.status == RequestStatus.CANCELLED:
+        # The referrer had already cancelled this care: nothing to move.
+        enrolment.care_status, enrolment.care_note = CareStatus.CANCELLED, ""
+        return
+    before = set(request.recipients.values_list("pk", flat=True))
+    children = [c for c in children_needing_care(enrolment) if c.pk in before]
+    withdraw_care_request(actor=actor, request=request, reason=reason, free=True)
+    enrolment.care_request = None
+    _ask_care(actor, enrolment, children)
+
+
 def _cancel_care(actor: Any, enrolment: Enrolment, *, reason: str) -> None:
     """Withdraw the enrolment's care, or leave it to the referrer. The caller saves."""
     request = enrolment.care_request
@@ -703,10 +873,7 @@ def _cancel_care(actor: Any, enrolment: Enrolment, *, reason: str) -> None:
         return
     if enrolment.care_status == CareStatus.CANCELLED:
         return
-    if not (
-        _follows(actor, enrolment.client)
-        and access.care_requests(actor).filter(pk=request.pk).exists()
-    ):
+    if not _arranges_care(actor, enrolment.client, request):
         enrolment.care_status = CareStatus.TO_CANCEL
         enrolment.care_note = _("Cancelled by the training provider: the referrer cancels care.")
         return
@@ -716,7 +883,9 @@ def _cancel_care(actor: Any, enrolment: Enrolment, *, reason: str) -> None:
     enrolment.care_status, enrolment.care_note = CareStatus.CANCELLED, ""
 
 
-def withdraw_care_request(*, actor: Any, request: CareRequest, reason: str) -> None:
+def withdraw_care_request(
+    *, actor: Any, request: CareRequest, reason: str, free: bool = False
+) -> None:
     """Cancel a care request whatever its state: its future bookings through
     `care.services.booking_cancel`, and a request that never got a place (open, on the
     waiting list, refused) by marking it cancelled, so that the waiting list never books it
@@ -728,7 +897,7 @@ def withdraw_care_request(*, actor: Any, request: CareRequest, reason: str) -> N
     ).exists():
         # Only day-parts that have started may be left: they stay as they were.
         with contextlib.suppress(ValidationError):
-            care_services.booking_cancel(actor=actor, request=request, reason=reason)
+            care_services.booking_cancel(actor=actor, request=request, reason=reason, free=free)
     withdrawn = CareRequest.objects.filter(
         pk=request.pk,
         status__in=(RequestStatus.OPEN, RequestStatus.WAITLISTED, RequestStatus.REFUSED),
@@ -745,7 +914,8 @@ def withdraw_care_request(*, actor: Any, request: CareRequest, reason: str) -> N
 @transaction.atomic
 def enrolment_care_sync(*, actor: Any, enrolment: Enrolment) -> Enrolment:
     """The referrer settles what a trainer could not: ask the care of an enrolment
-    (`to_ask`) or cancel the care of a cancelled one (`to_cancel`)."""
+    (`to_ask`), move it with a moved session (`to_move`) or cancel the care of a
+    cancelled one (`to_cancel`)."""
     if not _follows(actor, enrolment.client):
         raise PermissionDenied
     enrolment = (
@@ -761,6 +931,14 @@ def enrolment_care_sync(*, actor: Any, enrolment: Enrolment) -> Enrolment:
         _ask_care(actor, enrolment, None)
         if enrolment.care_status == CareStatus.TO_ASK:
             raise ValidationError(enrolment.care_note or _("Care could not be asked."))
+    elif enrolment.care_status == CareStatus.TO_MOVE:
+        if enrolment.status != EnrolmentStatus.ENROLLED:
+            raise ValidationError(_("Care is moved only for an enrolled participant."))
+        if has_started(enrolment.session.date, enrolment.session.start_time):
+            raise ValidationError(_("The session has started: care can no longer be moved."))
+        _move_care(actor, enrolment, reason=_("The training session moved."))
+        if enrolment.care_status == CareStatus.TO_MOVE:
+            raise ValidationError(_("Care could not be moved."))
     elif enrolment.care_status == CareStatus.TO_CANCEL:
         _cancel_care(actor, enrolment, reason=enrolment.cancel_reason)
     else:

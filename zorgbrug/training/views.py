@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from zorgbrug.access import audit
@@ -22,7 +23,7 @@ from zorgbrug.core.forms import apply_errors, post_data
 from zorgbrug.network.models import Network, Organisation, Partner, Site, StaffRole
 from zorgbrug.training import selectors, services
 from zorgbrug.training.certificates import certificate_pdf
-from zorgbrug.training.forms import EnrolForm, ModuleForm, SeatsForm, SessionForm
+from zorgbrug.training.forms import EnrolForm, ModuleForm, MoveForm, SeatsForm, SessionForm
 from zorgbrug.training.models import Attendance, EnrolmentStatus, Module, Session
 
 
@@ -129,14 +130,23 @@ def module_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _session_form(request: HttpRequest, module: Module) -> SessionForm:
-    sites = list(
+def _partner_sites(module: Module) -> list[Site]:
+    """The places a session of the module can take place: its network's partners' sites."""
+    return list(
         Site.objects.filter(
             organisation__partnerships__network_id=module.network_id, is_active=True
         )
         .select_related("organisation")
         .order_by("organisation__name", "name")
     )
+
+
+def _site(value: str | None) -> Site | None:
+    return Site.objects.filter(pk=int(value)).first() if value else None
+
+
+def _session_form(request: HttpRequest, module: Module) -> SessionForm:
+    sites = _partner_sites(module)
     trainers = list(
         User.objects.filter(
             memberships__organisation_id=module.organisation_id,
@@ -164,7 +174,7 @@ def module_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ok = False
         if form.is_valid():
             data = form.cleaned_data
-            site = Site.objects.filter(pk=int(data["site"])).first() if data.get("site") else None
+            site = _site(data.get("site"))
             trainer = (
                 User.objects.filter(pk=int(data["trainer"])).first() if data["trainer"] else None
             )
@@ -216,6 +226,17 @@ def _session_context(request: HttpRequest, session: Session, **extra: Any) -> di
     seats_form = extra.pop("seats_form", None) or SeatsForm(
         initial={"seats": session.seats}, prefix="seats"
     )
+    started = services.has_started(session.date, session.start_time)
+    movable = can_manage and not session.is_cancelled and not started
+    move_form = extra.pop("move_form", None) or (
+        MoveForm(
+            initial=MoveForm.initial_for(session),
+            sites=_partner_sites(session.module),
+            prefix="move",
+        )
+        if movable
+        else None
+    )
     return {
         "session": session,
         "name": session.module.name_in(language),
@@ -224,7 +245,8 @@ def _session_context(request: HttpRequest, session: Session, **extra: Any) -> di
         "cancelled": [e for e in enrolments if e.status == EnrolmentStatus.CANCELLED],
         "can_manage": can_manage,
         "can_register": can_manage and session.date <= timezone.localdate(),
-        "started": services.has_started(session.date, session.start_time),
+        "started": started,
+        "move_form": move_form,
         "candidates": candidates,
         "enrol_form": enrol_form,
         "seats_form": seats_form,
@@ -279,6 +301,32 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, _("The number of seats has been changed."))
                     return redirect("training:session_detail", pk=session.pk)
+        elif which == "move":
+            form_m = MoveForm(
+                post_data(request), sites=_partner_sites(session.module), prefix="move"
+            )
+            extra["move_form"] = form_m
+            if form_m.is_valid():
+                data = form_m.cleaned_data
+                try:
+                    moved = services.session_move(
+                        actor=request.user,
+                        session=session,
+                        date=data["date"],
+                        start_time=data["start_time"],
+                        end_time=data["end_time"],
+                        site=_site(data.get("site")),
+                        address=data.get("address", ""),
+                        postcode=data.get("postcode", ""),
+                        reason=data.get("reason", ""),
+                    )
+                except services.Busy:
+                    form_m.add_error(None, _("Someone else is enrolling right now. Try again."))
+                except ValidationError as exc:
+                    apply_errors(form_m, exc)
+                else:
+                    messages.success(request, _moved_message(moved))
+                    return redirect("training:session_detail", pk=session.pk)
         elif which == "cancel_session":
             try:
                 n = services.session_cancel(
@@ -300,6 +348,28 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         _session_context(request, session, **extra),
         status=_status(request, ok),
     )
+
+
+def _moved_message(moved: services.Moved) -> str:
+    session = moved.session
+    text = _("The session now takes place on %(date)s, %(start)s–%(end)s.") % {
+        "date": session.date.strftime("%d/%m/%Y"),
+        "start": session.start_time.strftime("%H:%M"),
+        "end": session.end_time.strftime("%H:%M"),
+    }
+    if moved.care_moved:
+        text += " " + ngettext(
+            "The care of %(n)s participant was asked again for the new date.",
+            "The care of %(n)s participants was asked again for the new date.",
+            moved.care_moved,
+        ) % {"n": moved.care_moved}
+    if moved.care_to_move:
+        text += " " + ngettext(
+            "The referrer of %(n)s participant moves their care.",
+            "The referrers of %(n)s participants move their care.",
+            moved.care_to_move,
+        ) % {"n": moved.care_to_move}
+    return text
 
 
 def _enrolled_message(enrolment: Any) -> str:
