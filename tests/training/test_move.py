@@ -346,3 +346,27 @@ def test_trainer_moves_the_session_through_the_api(training: TrainingWorld) -> N
 
     other = training.world.client_for(training.other_trainer)
     assert other.post(url, body, content_type="application/json").status_code in (403, 404)
+
+
+def test_the_parent_hears_why_the_care_was_cancelled(
+    training: TrainingWorld, mailoutbox: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from zorgbrug.care.models import Notification
+
+    FollowingOrganisation.objects.create(
+        client=training.mother, organisation=training.world.coordinator_org
+    )
+    training.mother.email = "amina@example.org"
+    training.mother.languages = ["tr", "nl"]
+    training.mother.save()
+    enrolment = _enrol(training)
+    assert enrolment.care_request is not None
+    _book(training, enrolment.care_request)
+    with django_capture_on_commit_callbacks(execute=True):
+        _move(training, training.world.coordinator)
+    note = Notification.objects.get(kind="moved", channel="email")
+    assert note.request_id == enrolment.care_request_id
+    assert note.language == "tr" and note.status == "sent"
+    assert note.subject == "Etkinliğiniz taşındı"
+    assert "ücretsiz" in note.body  # cancelled free of charge, in Turkish
+    assert not Notification.objects.filter(kind="cancellation").exists()

@@ -510,6 +510,8 @@ class Notification(models.Model):
         CONFIRMATION = "confirmation", _("Confirmation")
         CHANGE = "change", _("Change")
         CANCELLATION = "cancellation", _("Cancellation")
+        # The activity moved: its care is cancelled free of charge, to be asked again.
+        MOVED = "moved", _("Activity moved")
         REMINDER = "reminder", _("Reminder")
 
     request = models.ForeignKey(CareRequest, on_delete=models.CASCADE, related_name="notifications")

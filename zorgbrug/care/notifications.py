@@ -36,6 +36,7 @@ def _subject(kind: str) -> str:
         "confirmation": _("Care is arranged"),
         "change": _("Your care booking has changed"),
         "cancellation": _("Care cancelled"),
+        "moved": _("Your activity has moved"),
         "reminder": _("Reminder: care tomorrow"),
     }[kind]
 

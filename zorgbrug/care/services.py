@@ -995,10 +995,12 @@ def booking_cancel(
     bookings: Iterable[Booking] | None = None,
     reason: str = "",
     free: bool = False,
+    notice: str = "cancellation",
 ) -> int:
     """Cancel some or all future bookings of a request; late ones are marked as such —
     unless `free`: the cancellation is not the family's doing (the training session it
-    was for moved), so it never counts as late, however close the day."""
+    was for moved), so it never counts as late, however close the day. `notice` is the
+    parent's message (`Notification.Kind`): "moved" tells them why."""
     _require_request(actor, request)
     qs = Booking.objects.select_for_update().filter(
         request=request, status__in=(BookingStatus.PENDING, BookingStatus.CONFIRMED)
@@ -1037,7 +1039,7 @@ def booking_cancel(
             **({"free": True} if free else {}),
         },
     )
-    transaction.on_commit(lambda: _notify(request.pk, "cancellation"))
+    transaction.on_commit(lambda: _notify(request.pk, notice))
     transaction.on_commit(lambda: _serve_waitlist_later(request.network_id))
     return len(rows)
 

@@ -860,7 +860,7 @@ def _move_care(actor: Any, enrolment: Enrolment, *, reason: str) -> None:
         return
     before = set(request.recipients.values_list("pk", flat=True))
     children = [c for c in children_needing_care(enrolment) if c.pk in before]
-    withdraw_care_request(actor=actor, request=request, reason=reason, free=True)
+    withdraw_care_request(actor=actor, request=request, reason=reason, free=True, notice="moved")
     enrolment.care_request = None
     _ask_care(actor, enrolment, children)
 
@@ -884,20 +884,28 @@ def _cancel_care(actor: Any, enrolment: Enrolment, *, reason: str) -> None:
 
 
 def withdraw_care_request(
-    *, actor: Any, request: CareRequest, reason: str, free: bool = False
+    *, actor: Any, request: CareRequest, reason: str, free: bool = False, notice: str = ""
 ) -> None:
     """Cancel a care request whatever its state: its future bookings through
     `care.services.booking_cancel`, and a request that never got a place (open, on the
     waiting list, refused) by marking it cancelled, so that the waiting list never books it
-    later. The care domain has no service for the latter yet; this conditional update is
-    the one write into its tables here, and should move there when it gets one."""
+    later. `free`: the cancellation is not the family's doing, never late; `notice`: the
+    parent's message when not the plain cancellation. The care domain has no service for
+    the latter yet; this conditional update is the one write into its tables here, and
+    should move there when it gets one."""
     request = CareRequest.objects.select_for_update().get(pk=request.pk)
     if Booking.objects.filter(
         request=request, status__in=(BookingStatus.PENDING, BookingStatus.CONFIRMED)
     ).exists():
         # Only day-parts that have started may be left: they stay as they were.
         with contextlib.suppress(ValidationError):
-            care_services.booking_cancel(actor=actor, request=request, reason=reason, free=free)
+            care_services.booking_cancel(
+                actor=actor,
+                request=request,
+                reason=reason,
+                free=free,
+                notice=notice or "cancellation",
+            )
     withdrawn = CareRequest.objects.filter(
         pk=request.pk,
         status__in=(RequestStatus.OPEN, RequestStatus.WAITLISTED, RequestStatus.REFUSED),
