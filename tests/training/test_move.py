@@ -370,3 +370,26 @@ def test_the_parent_hears_why_the_care_was_cancelled(
     assert note.subject == "Etkinliğiniz taşındı"
     assert "ücretsiz" in note.body  # cancelled free of charge, in Turkish
     assert not Notification.objects.filter(kind="cancellation").exists()
+
+
+def test_a_busy_session_says_try_again_on_every_form(
+    training: TrainingWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another enrolment holding the session's lock gives "try again", never an error page."""
+
+    def busy(**kwargs: Any) -> Any:
+        raise services.Busy
+
+    trainer = training.world.client_for(training.trainer)
+    url = reverse("training:session_detail", args=[training.session.pk])
+    for name in ("session_move", "session_update", "session_cancel"):
+        monkeypatch.setattr(services, name, busy)
+    answers = [
+        trainer.post(url, _form(training), HTTP_ACCEPT_LANGUAGE="en"),
+        trainer.post(url, {"form": "seats", "seats-seats": "20"}, HTTP_ACCEPT_LANGUAGE="en"),
+        trainer.post(url, {"form": "cancel_session"}, HTTP_ACCEPT_LANGUAGE="en", follow=True),
+    ]
+    for answer in answers:
+        assert "Someone else is enrolling right now. Try again." in answer.content.decode()
+    assert [a.status_code for a in answers] == [400, 400, 200]
+    assert Session.objects.get(pk=training.session.pk).date == training.care.monday

@@ -386,6 +386,18 @@ def _lock_session(session: Session) -> Session:
         raise
 
 
+def _lock_to_come(actor: Any, session: Session, *, cancelled: str, started: str) -> Session:
+    """The session locked for a manager's change that only a session still to come
+    allows (moving, cancelling); `cancelled` and `started` say why not."""
+    _require_manage_module(actor, session.module)
+    session = _lock_session(session)
+    if session.is_cancelled:
+        raise ValidationError(cancelled)
+    if has_started(session.date, session.start_time):
+        raise ValidationError(started)
+    return session
+
+
 def _take_seat(session: Session) -> bool:
     if SEAT_LOCKING:
         return (
@@ -461,12 +473,12 @@ def session_update(
 @transaction.atomic
 def session_cancel(*, actor: Any, session: Session, reason: str = "") -> int:
     """Cancel a session: every enrolment and waiting place with it, and their care."""
-    _require_manage_module(actor, session.module)
-    session = _lock_session(session)
-    if session.is_cancelled:
-        raise ValidationError(_("This session has already been cancelled."))
-    if has_started(session.date, session.start_time):
-        raise ValidationError(_("This session has already started."))
+    session = _lock_to_come(
+        actor,
+        session,
+        cancelled=_("This session has already been cancelled."),
+        started=_("This session has already started."),
+    )
     now = timezone.now()
     running = list(
         Enrolment.objects.select_for_update(of=("self",))
@@ -526,12 +538,12 @@ def session_move(
     for the same children. Only someone who follows the client may do that; when a
     trainer moves the session, each enrolment's care is marked `to_move` for the
     referrer's worklist (`enrolment_care_sync`). All of it, or nothing."""
-    _require_manage_module(actor, session.module)
-    session = _lock_session(session)
-    if session.is_cancelled:
-        raise ValidationError(_("This session has been cancelled."))
-    if has_started(session.date, session.start_time):
-        raise ValidationError(_("This session has already started: it can no longer be moved."))
+    session = _lock_to_come(
+        actor,
+        session,
+        cancelled=_("This session has been cancelled."),
+        started=_("This session has already started: it can no longer be moved."),
+    )
     before = (
         session.date,
         session.start_time,

@@ -3,6 +3,7 @@ attendance and certificates. Thin: forms check shapes, services decide."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -141,8 +142,17 @@ def _partner_sites(module: Module) -> list[Site]:
     )
 
 
-def _site(value: str | None) -> Site | None:
-    return Site.objects.filter(pk=int(value)).first() if value else None
+def _when_where(data: dict[str, Any]) -> dict[str, Any]:
+    """A session form's date, hours and place, as the services take them."""
+    site = data.get("site")
+    return {
+        "date": data["date"],
+        "start_time": data["start_time"],
+        "end_time": data["end_time"],
+        "site": Site.objects.filter(pk=int(site)).first() if site else None,
+        "address": data.get("address", ""),
+        "postcode": data.get("postcode", ""),
+    }
 
 
 def _session_form(request: HttpRequest, module: Module) -> SessionForm:
@@ -174,7 +184,6 @@ def module_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ok = False
         if form.is_valid():
             data = form.cleaned_data
-            site = _site(data.get("site"))
             trainer = (
                 User.objects.filter(pk=int(data["trainer"])).first() if data["trainer"] else None
             )
@@ -182,14 +191,9 @@ def module_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 session = services.session_create(
                     actor=request.user,
                     module=module,
-                    date=data["date"],
-                    start_time=data["start_time"],
-                    end_time=data["end_time"],
                     seats=data["seats"],
-                    site=site,
-                    address=data.get("address", ""),
-                    postcode=data.get("postcode", ""),
                     trainer=trainer,
+                    **_when_where(data),
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
@@ -260,6 +264,27 @@ def _session_context(request: HttpRequest, session: Session, **extra: Any) -> di
     }
 
 
+def _session_change(
+    request: HttpRequest,
+    session: Session,
+    form: Any,
+    change: Callable[[], Any],
+    message: Callable[[Any], str],
+) -> HttpResponse | None:
+    """Make a change from one of the session page's forms: back to the page with a message
+    when it is done, else None with the refusal on the form ("busy" included)."""
+    try:
+        result = change()
+    except services.Busy:
+        form.add_error(None, _("Someone else is enrolling right now. Try again."))
+    except ValidationError as exc:
+        apply_errors(form, exc)
+    else:
+        messages.success(request, message(result))
+        return redirect("training:session_detail", pk=session.pk)
+    return None
+
+
 @login_required
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_for_view(user=request.user, pk=pk)
@@ -268,39 +293,38 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         which = request.POST.get("form")
         ok = False
+        done: HttpResponse | None = None
         if which == "enrol":
             candidates = selectors.enrolment_candidates(user=request.user, session=session)
             form = EnrolForm(request.POST, candidates=candidates, prefix="enrol")
             extra["enrol_form"] = form
             if form.is_valid():
                 client = next(c for c in candidates if c.pk == form.cleaned_data["client"])
-                try:
-                    enrolment = services.enrolment_create(
+                done = _session_change(
+                    request,
+                    session,
+                    form,
+                    lambda: services.enrolment_create(
                         actor=request.user,
                         session=session,
                         client=client,
                         waitlist=form.cleaned_data["waitlist"],
-                    )
-                except services.Busy:
-                    form.add_error(None, _("Someone else is enrolling right now. Try again."))
-                except ValidationError as exc:
-                    apply_errors(form, exc)
-                else:
-                    messages.success(request, _enrolled_message(enrolment))
-                    return redirect("training:session_detail", pk=session.pk)
+                    ),
+                    _enrolled_message,
+                )
         elif which == "seats":
             form_s = SeatsForm(request.POST, prefix="seats")
             extra["seats_form"] = form_s
             if form_s.is_valid():
-                try:
-                    services.session_update(
+                done = _session_change(
+                    request,
+                    session,
+                    form_s,
+                    lambda: services.session_update(
                         actor=request.user, session=session, seats=form_s.cleaned_data["seats"]
-                    )
-                except ValidationError as exc:
-                    apply_errors(form_s, exc)
-                else:
-                    messages.success(request, _("The number of seats has been changed."))
-                    return redirect("training:session_detail", pk=session.pk)
+                    ),
+                    lambda _session: _("The number of seats has been changed."),
+                )
         elif which == "move":
             form_m = MoveForm(
                 post_data(request), sites=_partner_sites(session.module), prefix="move"
@@ -308,30 +332,25 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             extra["move_form"] = form_m
             if form_m.is_valid():
                 data = form_m.cleaned_data
-                try:
-                    moved = services.session_move(
+                done = _session_change(
+                    request,
+                    session,
+                    form_m,
+                    lambda: services.session_move(
                         actor=request.user,
                         session=session,
-                        date=data["date"],
-                        start_time=data["start_time"],
-                        end_time=data["end_time"],
-                        site=_site(data.get("site")),
-                        address=data.get("address", ""),
-                        postcode=data.get("postcode", ""),
                         reason=data.get("reason", ""),
-                    )
-                except services.Busy:
-                    form_m.add_error(None, _("Someone else is enrolling right now. Try again."))
-                except ValidationError as exc:
-                    apply_errors(form_m, exc)
-                else:
-                    messages.success(request, _moved_message(moved))
-                    return redirect("training:session_detail", pk=session.pk)
+                        **_when_where(data),
+                    ),
+                    _moved_message,
+                )
         elif which == "cancel_session":
             try:
                 n = services.session_cancel(
                     actor=request.user, session=session, reason=request.POST.get("reason", "")
                 )
+            except services.Busy:
+                messages.error(request, _("Someone else is enrolling right now. Try again."))
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
@@ -342,6 +361,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("training:session_detail", pk=session.pk)
         else:
             raise Http404
+        if done is not None:
+            return done
     return render(
         request,
         "training/session_detail.html",
