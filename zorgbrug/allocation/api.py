@@ -30,7 +30,8 @@ from rest_framework.views import APIView
 from zorgbrug.access import scoping
 from zorgbrug.allocation import explain, selectors, services
 from zorgbrug.allocation.models import AllocationDecision, AllocationRun, Outcome, RunState
-from zorgbrug.care.api import DayPartField, ErrorOutput
+from zorgbrug.care.api import DayPartField
+from zorgbrug.core.api import ErrorOutput
 
 TAGS = ["allocation"]
 

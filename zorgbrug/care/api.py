@@ -47,7 +47,6 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import exceptions, serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -76,6 +75,7 @@ from zorgbrug.care.models import (
 )
 from zorgbrug.clients import selectors as client_selectors
 from zorgbrug.clients.api import _acting_organisation
+from zorgbrug.core.api import ErrorOutput, Pagination, RefOutput, validated
 from zorgbrug.core.db import fetch_prepared
 
 TAGS = ["care"]
@@ -171,16 +171,6 @@ class PreferenceField(serializers.ChoiceField):
 # --- Shared output pieces ---------------------------------------------------------------
 
 
-class ErrorOutput(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
-
-
-class RefOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
 class PersonRefOutput(serializers.Serializer):
     id = serializers.IntegerField()
     first_name = serializers.CharField()
@@ -191,20 +181,8 @@ class NeedOutput(serializers.Serializer):
     day_part = DayPartField()
 
 
-class CarePagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
-def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def _query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    return _validated(serializer_class, request.query_params)
+    return validated(serializer_class, request.query_params)
 
 
 # --- Age bands --------------------------------------------------------------------------
@@ -311,7 +289,7 @@ def _care_site(request: Request, pk: int) -> CareSite:
 
 
 class CareSiteListApi(APIView):
-    pagination_class = CarePagination
+    pagination_class = Pagination
 
     @extend_schema(
         operation_id="care_sites_list",
@@ -323,7 +301,7 @@ class CareSiteListApi(APIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        paginator = CarePagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(_care_sites(request), request, view=self)
         data = CareSiteOutput(page, many=True, context={"managed": _managed_ids(request)}).data
         return paginator.get_paginated_response(data)
@@ -466,7 +444,7 @@ class ReservationListApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         care_site = _care_site(request, pk)
-        values = _validated(ReservationInput, request.data)
+        values = validated(ReservationInput, request.data)
         values["age_band"] = _age_band_of(care_site, values["age_band"])
         reservation = services.reservation_save(actor=request.user, care_site=care_site, **values)
         return Response(ReservationOutput(reservation).data, status=status.HTTP_201_CREATED)
@@ -489,7 +467,7 @@ class ReservationDetailApi(APIView):
         ).first()
         if reservation is None:
             raise Http404
-        values = _validated(ReservationUpdateInput, request.data)
+        values = validated(ReservationUpdateInput, request.data)
         if "age_band" in values:
             values["age_band"] = _age_band_of(care_site, values["age_band"])
         reservation = services.reservation_save(
@@ -551,7 +529,7 @@ class VacancyListApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         care_site = _care_site(request, pk)
-        values = _validated(VacancyInput, request.data)
+        values = validated(VacancyInput, request.data)
         values["age_band"] = _age_band_of(care_site, values["age_band"])
         vacancy = services.vacancy_publish(actor=request.user, care_site=care_site, **values)
         return Response(VacancyOutput(vacancy).data, status=status.HTTP_201_CREATED)
@@ -614,7 +592,7 @@ class ClosureListApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         care_site = _care_site(request, pk)
-        values = _validated(ClosureInput, request.data)
+        values = validated(ClosureInput, request.data)
         closure = services.closure_add(actor=request.user, care_site=care_site, **values)
         return Response(ClosureOutput(closure).data, status=status.HTTP_201_CREATED)
 
@@ -745,7 +723,7 @@ class AttendanceApi(APIView):
         booking = access.get_or_404(
             access.site_bookings(request.user).select_related("care_site", "recipient"), pk=pk
         )
-        values = _validated(AttendanceInput, request.data)
+        values = validated(AttendanceInput, request.data)
         values["picked_up_by"] = values.get("picked_up_by") or ""
         booking = services.attendance_register(actor=request.user, booking=booking, **values)
         return Response(booking_rows([booking])[0])
@@ -818,7 +796,7 @@ def _client_in_body(request: Request, client_id: int) -> Any:
 
 
 class ActivityListApi(APIView):
-    pagination_class = CarePagination
+    pagination_class = Pagination
 
     @extend_schema(
         operation_id="activities_list",
@@ -834,7 +812,7 @@ class ActivityListApi(APIView):
         ).order_by("-first_date", "-pk")
         if query.get("client"):
             rows = rows.filter(client_id=query["client"])
-        paginator = CarePagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(ActivityOutput(page, many=True).data)
 
@@ -849,7 +827,7 @@ class ActivityListApi(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        values = _validated(ActivityInput, request.data)
+        values = validated(ActivityInput, request.data)
         organisation = _acting_organisation(request.user, values.pop("organisation", None))
         client = _client_in_body(request, values.pop("client"))
         fields = {k: v for k, v in values.items() if v is not None or k == "last_date"}
@@ -926,7 +904,7 @@ def _referred_request(request: Request, pk: int) -> CareRequest:
 
 
 class CareRequestListApi(APIView):
-    pagination_class = CarePagination
+    pagination_class = Pagination
 
     @extend_schema(
         operation_id="care_requests_list",
@@ -945,7 +923,7 @@ class CareRequestListApi(APIView):
             rows = rows.filter(client_id=query["client"])
         if query.get("status"):
             rows = rows.filter(status=query["status"])
-        paginator = CarePagination()
+        paginator = Pagination()
         page = list(paginator.paginate_queryset(rows, request, view=self) or [])
         context = {"client_ids": _visible_client_ids(request, page)}
         return paginator.get_paginated_response(
@@ -963,7 +941,7 @@ class CareRequestListApi(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        values = _validated(CareRequestInput, request.data)
+        values = validated(CareRequestInput, request.data)
         activity = (
             ActivityModel.objects.filter(client__in=access.clients(request.user).values("pk"))
             .select_related("client")
@@ -1320,7 +1298,7 @@ class BookApi(APIView):
     @staticmethod
     def _book(request: Request, pk: int) -> Response:
         care_request = CareRequest(pk=pk)
-        values = _validated(BookInput, request.data)
+        values = validated(BookInput, request.data)
         plan = plan_from_key(care_request, values["option"])
         try:
             # booking_create reads the request within the user's scope (the requests of
@@ -1393,7 +1371,7 @@ class CancelApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         care_request = _referred_request(request, pk)
-        values = _validated(CancelInput, request.data)
+        values = validated(CancelInput, request.data)
         chosen = None
         if values.get("bookings"):
             ids = set(values["bookings"])
@@ -1445,7 +1423,7 @@ class DecideApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         care_request = access.get_or_404(access.care_requests(request.user), pk=pk)
-        values = _validated(DecideInput, request.data)
+        values = validated(DecideInput, request.data)
         care_site = (
             access.care_sites(request.user, manage=True)
             .select_related("site")
@@ -1510,7 +1488,7 @@ class FeedListApi(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        values = _validated(FeedInput, request.data)
+        values = validated(FeedInput, request.data)
         care_site = client = None
         if values.get("care_site") is not None:
             care_site = (

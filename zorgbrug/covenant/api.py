@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from zorgbrug.access import scoping as access
+from zorgbrug.core.api import validated
 from zorgbrug.covenant import selectors, services
 from zorgbrug.covenant.models import (
     AllocationKey,
@@ -146,9 +147,7 @@ class NetworkQuery(serializers.Serializer):
 
 
 def _query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    s = serializer_class(data=request.query_params)
-    s.is_valid(raise_exception=True)
-    return dict(s.validated_data)
+    return validated(serializer_class, request.query_params)
 
 
 class CovenantListApi(APIView):

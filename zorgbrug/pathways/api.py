@@ -15,7 +15,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +22,7 @@ from rest_framework.views import APIView
 from zorgbrug.access import scoping as access
 from zorgbrug.clients import selectors as client_selectors
 from zorgbrug.clients.models import Arrangement, MainBarrier, RefusalReason, WouldAccept
+from zorgbrug.core.api import ErrorOutput, Pagination, validated
 from zorgbrug.pathways import services
 from zorgbrug.pathways.models import (
     ContractType,
@@ -68,22 +68,6 @@ class OutcomeStatusField(serializers.ChoiceField):
 class FollowUpStatusField(serializers.ChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=FollowUpStatus.choices, **kwargs)
-
-
-class PathwayErrorOutput(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-class PathwayPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
-def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _client(request: Request, client_id: int) -> Any:
@@ -149,11 +133,11 @@ class PathwayActivityListApi(APIView):
         description="Steps on the pathways of the clients you follow, newest first.",
     )
     def get(self, request: Request) -> Response:
-        query = _validated(ClientFilterQuery, request.query_params)
+        query = validated(ClientFilterQuery, request.query_params)
         rows = access.pathway_activities(request.user).order_by("-date", "-pk")
         if query.get("client"):
             rows = rows.filter(client_id=query["client"])
-        paginator = PathwayPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(PathwayActivityOutput(page, many=True).data)
 
@@ -161,14 +145,14 @@ class PathwayActivityListApi(APIView):
         operation_id="pathway_activities_create",
         tags=TAGS,
         request=PathwayActivityInput,
-        responses={201: PathwayActivityOutput, 400: PathwayErrorOutput, 403: PathwayErrorOutput},
+        responses={201: PathwayActivityOutput, 400: ErrorOutput, 403: ErrorOutput},
         description=(
             "Record a step: a course, a job interview, a work trial or a job start (with the "
             "employer's sector, contract type and hours; it gets the last day of care)."
         ),
     )
     def post(self, request: Request) -> Response:
-        values = _validated(PathwayActivityInput, request.data)
+        values = validated(PathwayActivityInput, request.data)
         client = _client(request, values.pop("client"))
         activity = services.pathway_activity_create(actor=request.user, client=client, **values)
         return Response(PathwayActivityOutput(activity).data, status=status.HTTP_201_CREATED)
@@ -203,13 +187,13 @@ class FollowUpListApi(APIView):
         description="Follow-ups of the clients you follow, by due date.",
     )
     def get(self, request: Request) -> Response:
-        query = _validated(FollowUpListQuery, request.query_params)
+        query = validated(FollowUpListQuery, request.query_params)
         rows = access.follow_ups(request.user).order_by("due_on", "pk")
         if query.get("client"):
             rows = rows.filter(client_id=query["client"])
         if query.get("status"):
             rows = rows.filter(status=query["status"])
-        paginator = PathwayPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(FollowUpOutput(page, many=True).data)
 
@@ -308,11 +292,11 @@ class OutcomeListApi(APIView):
         description="Outcomes of the clients you follow, newest first.",
     )
     def get(self, request: Request) -> Response:
-        query = _validated(ClientFilterQuery, request.query_params)
+        query = validated(ClientFilterQuery, request.query_params)
         rows = access.outcomes(request.user).order_by("-observed_on", "-pk")
         if query.get("client"):
             rows = rows.filter(client_id=query["client"])
-        paginator = PathwayPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(OutcomeOutput(page, many=True).data)
 
@@ -320,7 +304,7 @@ class OutcomeListApi(APIView):
         operation_id="outcomes_create",
         tags=TAGS,
         request=OutcomeInput,
-        responses={201: OutcomeOutput, 400: PathwayErrorOutput, 403: PathwayErrorOutput},
+        responses={201: OutcomeOutput, 400: ErrorOutput, 403: ErrorOutput},
         description=(
             "Record where a client stands (employed with contract type, hours and sector; in "
             "training; seeking work; inactive; unreachable), as the answer to a follow-up, "
@@ -328,7 +312,7 @@ class OutcomeListApi(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        values = _validated(OutcomeInput, request.data)
+        values = validated(OutcomeInput, request.data)
         client = _client(request, values.pop("client"))
         follow_up = None
         follow_up_id = values.pop("follow_up", None)

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,6 +26,7 @@ from rest_framework.views import APIView
 from zorgbrug.access import scoping as access
 from zorgbrug.access.models import User
 from zorgbrug.clients.models import Client
+from zorgbrug.core.api import ErrorOutput, Pagination, RefOutput, validated
 from zorgbrug.network.models import Organisation, Site
 from zorgbrug.training import selectors, services
 from zorgbrug.training.models import (
@@ -76,28 +76,6 @@ class TrainingCareStatusField(serializers.ChoiceField):
         super().__init__(choices=CareStatus.choices, **kwargs)
 
 
-class TrainingErrorOutput(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
-
-
-class TrainingRefOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class TrainingPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
-def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def _busy() -> Response:
     return Response(
         {
@@ -114,7 +92,7 @@ def _busy() -> Response:
 
 class ModuleOutput(serializers.ModelSerializer):
     network = serializers.IntegerField(source="network_id")
-    organisation = TrainingRefOutput()
+    organisation = RefOutput()
     kind = ModuleKindField()
     names = serializers.DictField(child=serializers.CharField())
     descriptions = serializers.DictField(child=serializers.CharField())
@@ -177,7 +155,7 @@ class ModuleListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         rows = _modules(request).order_by("network_id", "kind", "pk")
-        paginator = TrainingPagination()
+        paginator = Pagination()
         page: list[Module] = list(paginator.paginate_queryset(rows, request, view=self) or [])
         return paginator.get_paginated_response(ModuleOutput(page, many=True).data)
 
@@ -185,11 +163,11 @@ class ModuleListApi(APIView):
         operation_id="training_modules_create",
         tags=TAGS,
         request=ModuleInput,
-        responses={201: ModuleOutput, 400: TrainingErrorOutput, 403: TrainingErrorOutput},
+        responses={201: ModuleOutput, 400: ErrorOutput, 403: ErrorOutput},
         description="Add a module of a training provider to a network's catalogue.",
     )
     def post(self, request: Request) -> Response:
-        values = _validated(ModuleInput, request.data)
+        values = validated(ModuleInput, request.data)
         network = access.networks(request.user).filter(pk=values["network"]).first()
         if network is None:
             raise exceptions.ValidationError({"network": [_("Unknown network.")]})
@@ -211,7 +189,7 @@ class ModuleDetailApi(APIView):
     @extend_schema(
         operation_id="training_modules_retrieve",
         tags=TAGS,
-        responses={200: ModuleOutput, 404: TrainingErrorOutput},
+        responses={200: ModuleOutput, 404: ErrorOutput},
     )
     def get(self, request: Request, pk: int) -> Response:
         return Response(ModuleOutput(access.get_or_404(_modules(request), pk=pk)).data)
@@ -220,11 +198,11 @@ class ModuleDetailApi(APIView):
         operation_id="training_modules_partial_update",
         tags=TAGS,
         request=ModuleUpdateInput,
-        responses={200: ModuleOutput, 400: TrainingErrorOutput, 404: TrainingErrorOutput},
+        responses={200: ModuleOutput, 400: ErrorOutput, 404: ErrorOutput},
     )
     def patch(self, request: Request, pk: int) -> Response:
         module = access.get_or_404(_modules(request), pk=pk)
-        values = _validated(ModuleUpdateInput, request.data)
+        values = validated(ModuleUpdateInput, request.data)
         module = services.module_update(actor=request.user, module=module, **values)
         return Response(ModuleOutput(_modules(request).get(pk=module.pk)).data)
 
@@ -354,7 +332,7 @@ class SessionListApi(APIView):
         description="Sessions of the catalogue's modules, by date.",
     )
     def get(self, request: Request) -> Response:
-        query = _validated(SessionListQuery, request.query_params)
+        query = validated(SessionListQuery, request.query_params)
         rows = _sessions(request).order_by("date", "start_time", "pk")
         if query.get("module"):
             rows = rows.filter(module_id=query["module"])
@@ -362,7 +340,7 @@ class SessionListApi(APIView):
             rows = rows.filter(date__gte=query["date_from"])
         if query.get("date_until"):
             rows = rows.filter(date__lte=query["date_until"])
-        paginator = TrainingPagination()
+        paginator = Pagination()
         page: list[Session] = list(paginator.paginate_queryset(rows, request, view=self) or [])
         return paginator.get_paginated_response(SessionOutput(page, many=True).data)
 
@@ -370,11 +348,11 @@ class SessionListApi(APIView):
         operation_id="training_sessions_create",
         tags=TAGS,
         request=SessionInput,
-        responses={201: SessionOutput, 400: TrainingErrorOutput, 403: TrainingErrorOutput},
+        responses={201: SessionOutput, 400: ErrorOutput, 403: ErrorOutput},
         description="Plan a session (not in the past) at a partner's site or an address.",
     )
     def post(self, request: Request) -> Response:
-        values = _validated(SessionInput, request.data)
+        values = validated(SessionInput, request.data)
         module = access.training_modules(request.user).filter(pk=values.pop("module")).first()
         if module is None:
             raise exceptions.ValidationError({"module": [_("Unknown module.")]})
@@ -395,7 +373,7 @@ class SessionDetailApi(APIView):
     @extend_schema(
         operation_id="training_sessions_retrieve",
         tags=TAGS,
-        responses={200: SessionOutput, 404: TrainingErrorOutput},
+        responses={200: SessionOutput, 404: ErrorOutput},
     )
     def get(self, request: Request, pk: int) -> Response:
         return Response(SessionOutput(access.get_or_404(_sessions(request), pk=pk)).data)
@@ -404,7 +382,7 @@ class SessionDetailApi(APIView):
         operation_id="training_sessions_partial_update",
         tags=TAGS,
         request=SessionUpdateInput,
-        responses={200: SessionOutput, 400: TrainingErrorOutput, 404: TrainingErrorOutput},
+        responses={200: SessionOutput, 400: ErrorOutput, 404: ErrorOutput},
         description=(
             "Change the seats (never below those taken; more seats serve the waiting list in "
             "order) or the trainer."
@@ -412,7 +390,7 @@ class SessionDetailApi(APIView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         session = access.get_or_404(_sessions(request).select_related("module"), pk=pk)
-        values = _validated(SessionUpdateInput, request.data)
+        values = validated(SessionUpdateInput, request.data)
         kwargs: dict[str, Any] = {}
         if "seats" in values:
             kwargs["seats"] = values["seats"]
@@ -432,9 +410,9 @@ class SessionMoveApi(APIView):
         request=SessionMoveInput,
         responses={
             200: SessionMoveOutput,
-            400: TrainingErrorOutput,
-            403: TrainingErrorOutput,
-            404: TrainingErrorOutput,
+            400: ErrorOutput,
+            403: ErrorOutput,
+            404: ErrorOutput,
         },
         description=(
             "Move a session that has not started to another date, other hours or another "
@@ -445,7 +423,7 @@ class SessionMoveApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         session = access.get_or_404(_sessions(request).select_related("module"), pk=pk)
-        values = _validated(SessionMoveInput, request.data)
+        values = validated(SessionMoveInput, request.data)
         place: dict[str, Any] = {}
         if {"site", "address", "postcode"} & set(values):
             place = {
@@ -571,7 +549,7 @@ class EnrolmentListApi(APIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        query = _validated(EnrolmentListQuery, request.query_params)
+        query = validated(EnrolmentListQuery, request.query_params)
         rows = selectors.enrolment_list(user=request.user).order_by("session_id", "pk")
         if query.get("session"):
             rows = rows.filter(session_id=query["session"])
@@ -579,7 +557,7 @@ class EnrolmentListApi(APIView):
             rows = rows.filter(client_id=query["client"])
         if query.get("status"):
             rows = rows.filter(status=query["status"])
-        paginator = TrainingPagination()
+        paginator = Pagination()
         page = list(paginator.paginate_queryset(rows, request, view=self) or [])
         return paginator.get_paginated_response(
             EnrolmentOutput(
@@ -593,9 +571,9 @@ class EnrolmentListApi(APIView):
         request=EnrolmentInput,
         responses={
             201: EnrolmentOutput,
-            400: TrainingErrorOutput,
-            403: TrainingErrorOutput,
-            503: TrainingErrorOutput,
+            400: ErrorOutput,
+            403: ErrorOutput,
+            503: ErrorOutput,
         },
         description=(
             "Enrol a client in a session: a seat when one is free, else the waiting list. "
@@ -603,7 +581,7 @@ class EnrolmentListApi(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        values = _validated(EnrolmentInput, request.data)
+        values = validated(EnrolmentInput, request.data)
         session = (
             access.training_sessions(request.user)
             .select_related("module")
@@ -645,7 +623,7 @@ class EnrolmentDetailApi(APIView):
     @extend_schema(
         operation_id="training_enrolments_retrieve",
         tags=TAGS,
-        responses={200: EnrolmentOutput, 404: TrainingErrorOutput},
+        responses={200: EnrolmentOutput, 404: ErrorOutput},
     )
     def get(self, request: Request, pk: int) -> Response:
         return Response(_enrolment_output(request, pk))
@@ -656,7 +634,7 @@ class EnrolmentCancelApi(APIView):
         operation_id="training_enrolments_cancel",
         tags=TAGS,
         request=EnrolmentCancelInput,
-        responses={200: EnrolmentCancelOutput, 400: TrainingErrorOutput, 404: TrainingErrorOutput},
+        responses={200: EnrolmentCancelOutput, 400: ErrorOutput, 404: ErrorOutput},
         description=(
             "Cancel an enrolment or a place on the waiting list, with its care; a freed seat "
             "goes to the first person waiting."
@@ -664,7 +642,7 @@ class EnrolmentCancelApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         enrolment = _enrolment(request, pk)
-        values = _validated(EnrolmentCancelInput, request.data)
+        values = validated(EnrolmentCancelInput, request.data)
         try:
             promoted = services.enrolment_cancel(
                 actor=request.user, enrolment=enrolment, reason=values.get("reason", "")
@@ -683,15 +661,15 @@ class EnrolmentAttendanceApi(APIView):
         request=EnrolmentAttendanceInput,
         responses={
             200: EnrolmentOutput,
-            400: TrainingErrorOutput,
-            403: TrainingErrorOutput,
-            404: TrainingErrorOutput,
+            400: ErrorOutput,
+            403: ErrorOutput,
+            404: ErrorOutput,
         },
         description="Register attendance (present, absent, excused) on or after the day.",
     )
     def post(self, request: Request, pk: int) -> Response:
         enrolment = _enrolment(request, pk)
-        values = _validated(EnrolmentAttendanceInput, request.data)
+        values = validated(EnrolmentAttendanceInput, request.data)
         services.attendance_register(
             actor=request.user, enrolment=enrolment, attendance=values["attendance"]
         )
@@ -705,9 +683,9 @@ class EnrolmentCareApi(APIView):
         request=None,
         responses={
             200: EnrolmentOutput,
-            400: TrainingErrorOutput,
-            403: TrainingErrorOutput,
-            404: TrainingErrorOutput,
+            400: ErrorOutput,
+            403: ErrorOutput,
+            404: ErrorOutput,
         },
         description=(
             "For the referrer: ask the care a trainer's enrolment still needs (`to_ask`), "
