@@ -49,6 +49,9 @@ def event(
     organisation_id: int | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    """The audit event of an action, not yet written: `record` writes it, and the booking
+    statement writes it together with the bookings. The object's organisation, network,
+    type, id and label are taken from `obj` unless given."""
     ctx = _request_ctx.get()
     if obj is not None and organisation_id is None:
         # Most records belong to one organisation; the coordinators of its networks read it.
@@ -64,8 +67,6 @@ def event(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_label = object_label or str(obj)[:200]
-    """The audit event of an action, not yet written: `record` writes it, and the booking
-    statement writes it together with the bookings."""
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditEvent(
         actor=actor if authenticated else None,
