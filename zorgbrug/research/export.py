@@ -53,7 +53,7 @@ from django.db.models.functions import Coalesce, ExtractYear, NullIf, TruncDate
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from zorgbrug.access import scoping
 from zorgbrug.care.models import Booking, CareRequest
@@ -328,40 +328,66 @@ def _col(name: str, kind: str, description: Promise) -> ExportColumn:
     return ExportColumn(name, kind, description)
 
 
-CLIENT_ID = _col("client", "string", _lazy("Pseudonym of the client (stable within the project)."))
+CLIENT_ID = _col(
+    "client", "string", gettext_lazy("Pseudonym of the client (stable within the project).")
+)
 
 TABLES: tuple[ExportTable, ...] = (
     ExportTable(
         name="clients",
-        description=_lazy(
+        description=gettext_lazy(
             "One row per client with research consent who entered in the period or was "
             "screened, asked care or had care booked in it. Situation as recorded at export."
         ),
         columns=(
             CLIENT_ID,
-            _col("entry_date", "date", _lazy("Day the client was registered (intake).")),
-            _col("intake_organisation", "string", _lazy("Referrer organisation of the intake.")),
-            _col("gender", "string", _lazy("female, male, x (non-binary / other) or unknown.")),
-            _col("birth_year", "integer", _lazy("Year of birth (never the date).")),
-            _col("municipality", "string", _lazy("Municipality of residence (never the address).")),
+            _col("entry_date", "date", gettext_lazy("Day the client was registered (intake).")),
+            _col(
+                "intake_organisation",
+                "string",
+                gettext_lazy("Referrer organisation of the intake."),
+            ),
+            _col(
+                "gender", "string", gettext_lazy("female, male, x (non-binary / other) or unknown.")
+            ),
+            _col("birth_year", "integer", gettext_lazy("Year of birth (never the date).")),
+            _col(
+                "municipality",
+                "string",
+                gettext_lazy("Municipality of residence (never the address)."),
+            ),
             _col(
                 "labour_status",
                 "string",
-                _lazy("unemployed (registered job seeker), inactive, employed or in_training."),
+                gettext_lazy(
+                    "unemployed (registered job seeker), inactive, employed or in_training."
+                ),
             ),
-            _col("months_unemployed", "integer", _lazy("Months without work, if recorded.")),
-            _col("income_source", "string", _lazy("Main income, as recorded.")),
-            _col("education_isced", "integer", _lazy("Highest completed education, ISCED 0-8.")),
-            _col("single_adult_household", "boolean", _lazy("Only adult in the household.")),
-            _col("adults_in_household", "integer", _lazy("Number of adults in the household.")),
-            _col("children_in_household", "integer", _lazy("Number of children in the household.")),
+            _col("months_unemployed", "integer", gettext_lazy("Months without work, if recorded.")),
+            _col("income_source", "string", gettext_lazy("Main income, as recorded.")),
+            _col(
+                "education_isced",
+                "integer",
+                gettext_lazy("Highest completed education, ISCED 0-8."),
+            ),
+            _col("single_adult_household", "boolean", gettext_lazy("Only adult in the household.")),
+            _col(
+                "adults_in_household", "integer", gettext_lazy("Number of adults in the household.")
+            ),
+            _col(
+                "children_in_household",
+                "integer",
+                gettext_lazy("Number of children in the household."),
+            ),
             _col(
                 "migration_background",
                 "boolean",
-                _lazy("Recorded only with the client's explicit consent; empty otherwise."),
+                gettext_lazy("Recorded only with the client's explicit consent; empty otherwise."),
             ),
-            _col("status", "string", _lazy("active or exited.")),
-            _col("care_recipients", "integer", _lazy("Children and dependants on the record.")),
+            _col("status", "string", gettext_lazy("active or exited.")),
+            _col(
+                "care_recipients", "integer", gettext_lazy("Children and dependants on the record.")
+            ),
         ),
         queryset=_clients_qs,
         fields=(
@@ -386,13 +412,13 @@ TABLES: tuple[ExportTable, ...] = (
     ),
     ExportTable(
         name="care_recipients",
-        description=_lazy("The children and dependent adults of the exported clients."),
+        description=gettext_lazy("The children and dependent adults of the exported clients."),
         columns=(
-            _col("care_recipient", "string", _lazy("Pseudonym of the child or dependant.")),
+            _col("care_recipient", "string", gettext_lazy("Pseudonym of the child or dependant.")),
             CLIENT_ID,
-            _col("kind", "string", _lazy("child or adult (dependent adult).")),
-            _col("birth_year", "integer", _lazy("Year of birth.")),
-            _col("active", "boolean", _lazy("Still cared for by the client.")),
+            _col("kind", "string", gettext_lazy("child or adult (dependent adult).")),
+            _col("birth_year", "integer", gettext_lazy("Year of birth.")),
+            _col("active", "boolean", gettext_lazy("Still cared for by the client.")),
         ),
         queryset=_recipients_qs,
         fields=("pk", "client_id", "kind", "birth_year", "is_active"),
@@ -400,30 +426,36 @@ TABLES: tuple[ExportTable, ...] = (
     ),
     ExportTable(
         name="screenings",
-        description=_lazy("Care-barrier screenings taken in the period (intake and follow-ups)."),
+        description=gettext_lazy(
+            "Care-barrier screenings taken in the period (intake and follow-ups)."
+        ),
         columns=(
-            _col("screening", "string", _lazy("Pseudonym of the screening.")),
+            _col("screening", "string", gettext_lazy("Pseudonym of the screening.")),
             CLIENT_ID,
-            _col("taken_on", "date", _lazy("Day of the screening.")),
-            _col("occasion", "string", _lazy("intake or follow_up.")),
-            _col("questionnaire_version", "string", _lazy("Version of the questionnaire.")),
-            _col("stopped_job", "boolean", _lazy("Care duties stopped them taking a job.")),
+            _col("taken_on", "date", gettext_lazy("Day of the screening.")),
+            _col("occasion", "string", gettext_lazy("intake or follow_up.")),
+            _col("questionnaire_version", "string", gettext_lazy("Version of the questionnaire.")),
+            _col("stopped_job", "boolean", gettext_lazy("Care duties stopped them taking a job.")),
             _col(
-                "stopped_course", "boolean", _lazy("Care duties stopped them following a course.")
+                "stopped_course",
+                "boolean",
+                gettext_lazy("Care duties stopped them following a course."),
             ),
             _col(
                 "stopped_interview",
                 "boolean",
-                _lazy("Care duties stopped them going to a job interview."),
+                gettext_lazy("Care duties stopped them going to a job interview."),
             ),
             _col(
                 "would_accept",
                 "string",
-                _lazy("Would accept a job or course within two weeks with care: yes, maybe, no."),
+                gettext_lazy(
+                    "Would accept a job or course within two weeks with care: yes, maybe, no."
+                ),
             ),
-            _col("refusal_reason", "string", _lazy("Main reason if not (coded).")),
-            _col("main_barrier", "string", _lazy("Main barrier to work (coded).")),
-            _col("barrier_score", "integer", _lazy("Care-barrier score, 0-10.")),
+            _col("refusal_reason", "string", gettext_lazy("Main reason if not (coded).")),
+            _col("main_barrier", "string", gettext_lazy("Main barrier to work (coded).")),
+            _col("barrier_score", "integer", gettext_lazy("Care-barrier score, 0-10.")),
         ),
         queryset=_screenings_qs,
         fields=(
@@ -444,17 +476,19 @@ TABLES: tuple[ExportTable, ...] = (
     ),
     ExportTable(
         name="care_requests",
-        description=_lazy("Care requests made in the period."),
+        description=gettext_lazy("Care requests made in the period."),
         columns=(
-            _col("care_request", "string", _lazy("Pseudonym of the care request.")),
+            _col("care_request", "string", gettext_lazy("Pseudonym of the care request.")),
             CLIENT_ID,
-            _col("requested_on", "date", _lazy("Day the request was made.")),
-            _col("activity_kind", "string", _lazy("What the care was for (coded).")),
-            _col("referrer_organisation", "string", _lazy("Organisation that asked the care.")),
-            _col("urgency", "string", _lazy("normal or urgent.")),
-            _col("status", "string", _lazy("Status of the request at export (coded).")),
-            _col("activity_first_date", "date", _lazy("First day of the activity.")),
-            _col("activity_last_date", "date", _lazy("Last day of the activity, if any.")),
+            _col("requested_on", "date", gettext_lazy("Day the request was made.")),
+            _col("activity_kind", "string", gettext_lazy("What the care was for (coded).")),
+            _col(
+                "referrer_organisation", "string", gettext_lazy("Organisation that asked the care.")
+            ),
+            _col("urgency", "string", gettext_lazy("normal or urgent.")),
+            _col("status", "string", gettext_lazy("Status of the request at export (coded).")),
+            _col("activity_first_date", "date", gettext_lazy("First day of the activity.")),
+            _col("activity_last_date", "date", gettext_lazy("Last day of the activity, if any.")),
         ),
         queryset=_requests_qs,
         fields=(
@@ -472,28 +506,32 @@ TABLES: tuple[ExportTable, ...] = (
     ),
     ExportTable(
         name="bookings",
-        description=_lazy("Every booked day-part of care on a day in the period, per child."),
+        description=gettext_lazy(
+            "Every booked day-part of care on a day in the period, per child."
+        ),
         columns=(
-            _col("booking", "string", _lazy("Pseudonym of the booking.")),
-            _col("care_request", "string", _lazy("Pseudonym of the care request.")),
+            _col("booking", "string", gettext_lazy("Pseudonym of the booking.")),
+            _col("care_request", "string", gettext_lazy("Pseudonym of the care request.")),
             CLIENT_ID,
-            _col("care_recipient", "string", _lazy("Pseudonym of the child or dependant.")),
-            _col("date", "date", _lazy("Day of care.")),
-            _col("day_part", "string", _lazy("am (07:00-12:30) or pm (12:30-18:30).")),
+            _col("care_recipient", "string", gettext_lazy("Pseudonym of the child or dependant.")),
+            _col("date", "date", gettext_lazy("Day of care.")),
+            _col("day_part", "string", gettext_lazy("am (07:00-12:30) or pm (12:30-18:30).")),
             _col(
                 "status",
                 "string",
-                _lazy(
+                gettext_lazy(
                     "pending, confirmed, attended, absent, no_show, cancelled or cancelled_late."
                 ),
             ),
-            _col("provider_organisation", "string", _lazy("Childcare provider.")),
-            _col("uses_vacancy", "boolean", _lazy("Booked on a short-notice vacancy.")),
-            _col("booked_on", "date", _lazy("Day the booking was made.")),
+            _col("provider_organisation", "string", gettext_lazy("Childcare provider.")),
+            _col("uses_vacancy", "boolean", gettext_lazy("Booked on a short-notice vacancy.")),
+            _col("booked_on", "date", gettext_lazy("Day the booking was made.")),
             _col(
                 "minutes_measured",
                 "integer",
-                _lazy("Minutes from arrival to pick-up, where the provider registered both."),
+                gettext_lazy(
+                    "Minutes from arrival to pick-up, where the provider registered both."
+                ),
             ),
         ),
         queryset=_bookings_qs,
@@ -514,26 +552,32 @@ TABLES: tuple[ExportTable, ...] = (
     ),
     ExportTable(
         name="pathway_steps",
-        description=_lazy(
+        description=gettext_lazy(
             "The steps on the pathway of the exported clients (courses, interviews, work "
             "trials, job starts), whatever their date."
         ),
         columns=(
-            _col("pathway_step", "string", _lazy("Pseudonym of the step.")),
+            _col("pathway_step", "string", gettext_lazy("Pseudonym of the step.")),
             CLIENT_ID,
             _col(
                 "kind",
                 "string",
-                _lazy("course, job_interview, work_trial, job_start or other."),
+                gettext_lazy("course, job_interview, work_trial, job_start or other."),
             ),
-            _col("date", "date", _lazy("Day of the step (the first day of a job).")),
-            _col("end_date", "date", _lazy("Last day, if any.")),
-            _col("sector", "string", _lazy("Employer's sector of a job start (coded).")),
-            _col("contract_type", "string", _lazy("Contract of a job start (coded).")),
-            _col("hours_per_week", "float", _lazy("Hours a week of a job start.")),
-            _col("first_period_end", "date", _lazy("End of a job's first period, if recorded.")),
+            _col("date", "date", gettext_lazy("Day of the step (the first day of a job).")),
+            _col("end_date", "date", gettext_lazy("Last day, if any.")),
+            _col("sector", "string", gettext_lazy("Employer's sector of a job start (coded).")),
+            _col("contract_type", "string", gettext_lazy("Contract of a job start (coded).")),
+            _col("hours_per_week", "float", gettext_lazy("Hours a week of a job start.")),
             _col(
-                "care_until", "date", _lazy("Last day of care the covenant pays after a job start.")
+                "first_period_end",
+                "date",
+                gettext_lazy("End of a job's first period, if recorded."),
+            ),
+            _col(
+                "care_until",
+                "date",
+                gettext_lazy("Last day of care the covenant pays after a job start."),
             ),
         ),
         queryset=_steps_qs,
@@ -553,15 +597,15 @@ TABLES: tuple[ExportTable, ...] = (
     ),
     ExportTable(
         name="exits",
-        description=_lazy("The exit from the pathway of the exported clients who left."),
+        description=gettext_lazy("The exit from the pathway of the exported clients who left."),
         columns=(
-            _col("exit", "string", _lazy("Pseudonym of the exit.")),
+            _col("exit", "string", gettext_lazy("Pseudonym of the exit.")),
             CLIENT_ID,
-            _col("date", "date", _lazy("Day the client left the pathway.")),
+            _col("date", "date", gettext_lazy("Day the client left the pathway.")),
             _col(
                 "reason",
                 "string",
-                _lazy(
+                gettext_lazy(
                     "employed, training, regular_care, no_longer_needed, moved, health, "
                     "no_contact, dropped_out or other."
                 ),
@@ -573,22 +617,22 @@ TABLES: tuple[ExportTable, ...] = (
     ),
     ExportTable(
         name="follow_ups",
-        description=_lazy(
+        description=gettext_lazy(
             "The follow-ups 3, 6 and 12 months after a job start or an exit, done or still to do."
         ),
         columns=(
-            _col("follow_up", "string", _lazy("Pseudonym of the follow-up.")),
+            _col("follow_up", "string", gettext_lazy("Pseudonym of the follow-up.")),
             CLIENT_ID,
-            _col("after", "string", _lazy("job_start or exit: what the follow-up follows.")),
+            _col("after", "string", gettext_lazy("job_start or exit: what the follow-up follows.")),
             _col(
                 "after_id",
                 "string",
-                _lazy("Pseudonym of that job start (a pathway step) or exit."),
+                gettext_lazy("Pseudonym of that job start (a pathway step) or exit."),
             ),
-            _col("anchor_date", "date", _lazy("Day of the job start or exit.")),
-            _col("months", "integer", _lazy("Months after it.")),
-            _col("due_on", "date", _lazy("Day the follow-up is due.")),
-            _col("status", "string", _lazy("open or done.")),
+            _col("anchor_date", "date", gettext_lazy("Day of the job start or exit.")),
+            _col("months", "integer", gettext_lazy("Months after it.")),
+            _col("due_on", "date", gettext_lazy("Day the follow-up is due.")),
+            _col("status", "string", gettext_lazy("open or done.")),
         ),
         queryset=_follow_ups_qs,
         fields=(
@@ -605,24 +649,28 @@ TABLES: tuple[ExportTable, ...] = (
     ),
     ExportTable(
         name="outcomes",
-        description=_lazy(
+        description=gettext_lazy(
             "Where the exported clients stood: the answers to follow-ups (and outcomes noted "
             "in between)."
         ),
         columns=(
-            _col("outcome", "string", _lazy("Pseudonym of the outcome.")),
+            _col("outcome", "string", gettext_lazy("Pseudonym of the outcome.")),
             CLIENT_ID,
-            _col("follow_up", "string", _lazy("Pseudonym of the follow-up it answers, if any.")),
-            _col("observed_on", "date", _lazy("Day of the observation.")),
+            _col(
+                "follow_up",
+                "string",
+                gettext_lazy("Pseudonym of the follow-up it answers, if any."),
+            ),
+            _col("observed_on", "date", gettext_lazy("Day of the observation.")),
             _col(
                 "status",
                 "string",
-                _lazy("employed, in_training, seeking_work, inactive or unreachable."),
+                gettext_lazy("employed, in_training, seeking_work, inactive or unreachable."),
             ),
-            _col("contract_type", "string", _lazy("Contract when employed (coded).")),
-            _col("hours_per_week", "float", _lazy("Hours a week when employed.")),
-            _col("sector", "string", _lazy("Sector when employed (coded).")),
-            _col("same_job", "boolean", _lazy("After a job start: still the same job.")),
+            _col("contract_type", "string", gettext_lazy("Contract when employed (coded).")),
+            _col("hours_per_week", "float", gettext_lazy("Hours a week when employed.")),
+            _col("sector", "string", gettext_lazy("Sector when employed (coded).")),
+            _col("same_job", "boolean", gettext_lazy("After a job start: still the same job.")),
         ),
         queryset=_outcomes_qs,
         fields=(
@@ -640,29 +688,29 @@ TABLES: tuple[ExportTable, ...] = (
     ),
     ExportTable(
         name="regular_care",
-        description=_lazy(
+        description=gettext_lazy(
             "The move of the exported clients to regular childcare, per child or for the family."
         ),
         columns=(
-            _col("regular_care", "string", _lazy("Pseudonym of the record.")),
+            _col("regular_care", "string", gettext_lazy("Pseudonym of the record.")),
             CLIENT_ID,
             _col(
                 "care_recipient",
                 "string",
-                _lazy("Pseudonym of the child, or empty for the whole family."),
+                gettext_lazy("Pseudonym of the child, or empty for the whole family."),
             ),
             _col(
                 "registered_on",
                 "date",
-                _lazy("Day of registration at the municipality's childcare desk."),
+                gettext_lazy("Day of registration at the municipality's childcare desk."),
             ),
-            _col("place_from", "date", _lazy("First day of the regular place, if found.")),
+            _col("place_from", "date", gettext_lazy("First day of the regular place, if found.")),
             _col(
                 "at_partner_provider",
                 "boolean",
-                _lazy("The place is at a care provider of the network."),
+                gettext_lazy("The place is at a care provider of the network."),
             ),
-            _col("provider_organisation", "string", _lazy("That partner provider, if so.")),
+            _col("provider_organisation", "string", gettext_lazy("That partner provider, if so.")),
         ),
         queryset=_regular_qs,
         fields=(
