@@ -825,12 +825,19 @@ def test_a_child_already_booked_at_that_time_is_a_conflict_that_books_nothing(
     lina = list(care.family.care_recipients.filter(first_name="Lina").values_list("pk", flat=True))
     first = ask_over_api(care, referrer_api, lina, first_date=day, last_date=day, recurrence="")
     second = ask_over_api(care, referrer_api, lina, first_date=day, last_date=day, recurrence="")
+    key = first_option(referrer_api, second["id"])["key"]  # proposed before the first books
     ok(book(referrer_api, first["id"], first_option(referrer_api, first["id"])["key"]), 201)
     booked = dict(CapacitySlot.objects.values_list("pk", "booked"))
-    key = first_option(referrer_api, second["id"])["key"]
     answer = book(referrer_api, second["id"], key, "k-conflict" if with_key else None)
-    assert answer.status_code == 409 and answer.json()["code"] == "conflict"
+    assert answer.status_code == 409 and answer.json()["code"] == "child_already_placed"
+    assert (
+        "another request" in answer.json()["detail"]
+        or "andere aanvraag" in (answer.json()["detail"])
+    )
     assert dict(CapacitySlot.objects.values_list("pk", "booked")) == booked
     assert not Booking.objects.filter(request_id=second["id"]).exists()
     assert CareRequest.objects.get(pk=second["id"]).status == "open"
     assert not IdempotencyRecord.objects.filter(key="k-conflict").exists()
+    # Asked again, the proposals say why no site can take it.
+    why = ok(referrer_api.get(f"{API}/care-requests/{second['id']}/proposals/"))["why_none"]
+    assert len(why) == 1 and "Lina" in why[0]

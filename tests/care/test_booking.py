@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.utils import timezone
 
 from tests.care.conftest import CareWorld, reserve
@@ -511,3 +512,36 @@ def test_with_the_job_relay_a_booking_wakes_it_from_its_own_statement(
     assert job_wakeups() == 1
     job = Job.objects.get(kind="care.notify", params__request_id=request.pk)
     assert job.state == "pending" and job.dispatched_at is None  # the relay's to hand over
+
+
+def test_a_child_already_placed_then_is_said_and_never_booked_twice(care: CareWorld) -> None:
+    """A child holds one place per day-part: a second request for the same mornings says
+    why no site can take it, and booking it anyway is refused with a clear message."""
+    # Room for both requests, so that only the children's own places stand in the way.
+    CapacitySlot.objects.filter(care_site=care.near).update(
+        places=F("places") + 2, reserved_places=F("reserved_places") + 2
+    )
+    first = ask(care)
+    plan = selectors.options_for_request(first).options[0].plan
+    services.booking_create(actor=care.world.referrer, request=first, plan=plan)
+    second = ask(care, activity=course(care, weeks=1))  # the same mornings, one week
+
+    proposal = selectors.options_for_request(second)
+    assert proposal.options == []
+    assert len(proposal.why_none) == 6  # two children, three mornings
+    assert all("through another request" in reason for reason in proposal.why_none) or all(
+        "andere aanvraag" in reason for reason in proposal.why_none
+    )
+    names = " ".join(proposal.why_none)
+    assert "Yusuf" in names and "Lina" in names
+
+    before = (Booking.objects.count(), list(CapacitySlot.objects.values_list("pk", "booked")))
+    second_plan = {need: plan[need] for need in second.needs.values_list("date", "day_part")}
+    with pytest.raises(ValidationError) as refused:
+        services.booking_create(actor=care.world.referrer, request=second, plan=second_plan)
+    assert refused.value.messages == [str(services.CHILD_ALREADY_PLACED)]
+    assert (Booking.objects.count(), list(CapacitySlot.objects.values_list("pk", "booked"))) == (
+        before
+    )
+    second.refresh_from_db()
+    assert second.status == RequestStatus.OPEN

@@ -1192,9 +1192,14 @@ def _idempotent(view: APIView, request: Request, call: Callable[[], Response]) -
     """
     try:
         return _idempotent_call(view, request, call)
-    except IntegrityError:
-        # The same children were booked by a concurrent call (another key) just now: the
-        # whole transaction, claim included, rolled back; a retry gets a fresh answer.
+    except IntegrityError as exc:
+        # The whole transaction, claim included, rolled back; a retry gets a fresh answer.
+        if services.is_child_already_placed(exc):
+            # A child already holds a place then, through another request (maybe booked
+            # by a concurrent call a moment ago).
+            return _error(
+                str(services.CHILD_ALREADY_PLACED), "child_already_placed", status.HTTP_409_CONFLICT
+            )
         return _error(
             _("This request was booked at the same moment by another call."),
             "conflict",
@@ -1277,7 +1282,9 @@ class BookApi(APIView):
             409: OpenApiResponse(
                 ErrorOutput,
                 description="`no_longer_available`: a place was taken meanwhile, search "
-                "again; `in_progress`: the same Idempotency-Key is still being processed.",
+                "again; `child_already_placed`: a child already has care at one of these "
+                "day-parts through another request; `in_progress`: the same Idempotency-Key "
+                "is still being processed.",
             ),
             422: OpenApiResponse(
                 ErrorOutput, description="The Idempotency-Key was used with another body."

@@ -79,6 +79,33 @@ def _demand(
     return demand, problems
 
 
+def _children_already_placed(request: CareRequest, needs: list[tuple[dt.date, str]]) -> list[str]:
+    """Why no site can take the request when a child already has a place at one of its
+    day-parts through another request (a child holds one place per day-part)."""
+    from zorgbrug.care.models import HOLDING, Booking
+
+    wanted = set(needs)
+    taken = (
+        Booking.objects.filter(
+            recipient__in=request.recipients.all(),
+            status__in=HOLDING,
+            date__in={d for d, _p in needs},
+        )
+        .exclude(request=request)
+        .values_list("recipient__first_name", "date", "day_part")
+        .order_by("date", "day_part", "recipient__first_name")
+    )
+    return [
+        _(
+            "%(name)s already has care on %(date)s (%(part)s) through another request: "
+            "cancel that care or change this request."
+        )
+        % {"name": name, "date": day.strftime("%d/%m"), "part": _part_label(part)}
+        for name, day, part in taken
+        if (day, part) in wanted
+    ]
+
+
 def _part_label(part: str) -> str:
     return str(dict(cal_parts()).get(part, part))
 
@@ -114,6 +141,9 @@ def options_for_request(
     live_needs = [k for k in needs if not _started(k, now)]
     if len(live_needs) < len(needs):
         return Proposal([], [_("Some day-parts of this request have already started.")], needs)
+    busy = _children_already_placed(request, needs)
+    if busy:
+        return Proposal([], busy, needs)
     dates = {d for d, _p in needs}
     band_ids = {b for per in demand.values() for b in per}
     wanted = {(d, p, b): n for (d, p), per in demand.items() for b, n in per.items()}

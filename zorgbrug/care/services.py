@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zorgbrug.access import audit
 from zorgbrug.access import scoping as access
@@ -835,11 +836,32 @@ def booking_create(
         if "lock timeout" in text or "could not obtain lock" in text or "deadlock" in text:
             raise Busy from exc
         raise
+    except IntegrityError as exc:
+        # A child already holds a place at one of these day-parts (another request, maybe
+        # booked a moment ago): the savepoint undid this booking; say so. Without one the
+        # caller's transaction is broken and the caller answers (the booking API: 409).
+        if savepoint and is_child_already_placed(exc):
+            raise ValidationError(CHILD_ALREADY_PLACED) from exc
+        raise
     if isinstance(outcome, Exception):
         raise outcome
     bookings, request.status = outcome  # the caller's object shows the new state
     request.status_reason = ""
     return bookings
+
+
+CHILD_ALREADY_PLACED = gettext_lazy(
+    "A child of this request already has care at one of these day-parts, through another "
+    "request: cancel that care or search again."
+)
+
+
+def is_child_already_placed(exc: IntegrityError) -> bool:
+    """Whether the error is the one-place-per-child-and-day-part constraint."""
+    text = str(exc)
+    return "booking_one_place_per_child_and_day_part" in text or (
+        "care_booking.recipient_id, care_booking.date, care_booking.day_part" in text
+    )
 
 
 def _check_bookable(
