@@ -979,3 +979,91 @@ FAMILIES: list[dict[str, Any]] = [
         ),
     ),
 ]
+
+
+# --- Training --------------------------------------------------------------------------
+# The catalogue of each network, with sessions in the coming weeks: (weeks from the demo
+# day, weekday, start, end, seats). `enrol`: parents their referrer enrols; care for their
+# children is asked with the seat, and booked for those marked True, as a referrer would.
+TRAINING: list[dict[str, Any]] = [
+    {
+        "network": "noord-meetjesland",
+        "provider": "werkwijzer",
+        "by": "trainer@demo.zorgbrug.be",
+        "site": "Werkwijzer Eeklo",
+        "kind": "onki_day",
+        "names": {
+            "nl": "ONKI-dag: opvoeden en werken",
+            "fr": "Journée ONKI : élever ses enfants et travailler",
+            "en": "ONKI day: raising children and working",
+        },
+        "descriptions": {
+            "nl": "Een dag met andere ouders over werk zoeken met jonge kinderen: opvang, "
+            "uurroosters, hulp in de buurt.",
+            "fr": "Une journée avec d'autres parents sur la recherche d'emploi avec de jeunes "
+            "enfants : accueil, horaires, aide près de chez soi.",
+            "en": "A day with other parents on looking for work with young children: "
+            "childcare, schedules, help nearby.",
+        },
+        "sessions": [(2, 2, "09:00", "15:30", 12), (4, 2, "09:00", "15:30", 12)],
+        "enrol": [(VDAB, "Amina", "El Idrissi", True), (VDAB, "Olena", "Kovalenko", False)],
+    },
+    {
+        "network": "noord-meetjesland",
+        "provider": "werkwijzer",
+        "by": "trainer@demo.zorgbrug.be",
+        "site": "Werkwijzer Eeklo",
+        "kind": "logistics_assistant",
+        "names": {
+            "nl": "Logistiek assistent",
+            "fr": "Assistant logistique",
+            "en": "Logistics assistant",
+        },
+        "descriptions": {
+            "nl": "Drie voormiddagen kennismaking met magazijnwerk, met een bezoek aan een "
+            "distributiecentrum in Maldegem.",
+            "fr": "Trois matinées de découverte du travail en entrepôt, avec une visite d'un "
+            "centre de distribution à Maldegem.",
+            "en": "Three mornings getting to know warehouse work, with a visit to a "
+            "distribution centre in Maldegem.",
+        },
+        "sessions": [(3, 3, "08:45", "12:15", 8), (3, 4, "08:45", "12:15", 8)],
+        "enrol": [(VDAB, "Jessica", "Van Hecke", False)],
+    },
+    {
+        "network": "noord-meetjesland",
+        "provider": "werkwijzer",
+        "by": "trainer@demo.zorgbrug.be",
+        "site": "Werkwijzer Eeklo",
+        "kind": "work_and_family",
+        "names": {
+            "nl": "Werk en gezin combineren",
+            "fr": "Concilier travail et famille",
+            "en": "Combining work and family",
+        },
+        "descriptions": {
+            "nl": "Praktische tips voor de eerste weken van een nieuwe job: opvang, ziekte "
+            "van een kind, vervoer.",
+        },
+        "sessions": [(4, 2, "13:00", "16:00", 15)],
+        "enrol": [],
+    },
+    {
+        "network": "heusden-zolder",
+        "provider": "agora",
+        "by": AGORA[0],
+        "site": "Agora Heusden",
+        "kind": "onki_day",
+        "names": {
+            "nl": "ONKI-dag Heusden-Zolder",
+            "fr": "Journée ONKI Heusden-Zolder",
+            "en": "ONKI day Heusden-Zolder",
+        },
+        "descriptions": {
+            "nl": "Ouders met jonge kinderen ontdekken samen de diensten en de opvang in "
+            "de gemeente.",
+        },
+        "sessions": [(2, 3, "09:00", "12:30", 10)],
+        "enrol": [(AGORA, "Zeynep", "Aydın", False)],
+    },
+]

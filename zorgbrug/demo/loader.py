@@ -37,6 +37,7 @@ from zorgbrug.care.models import (
     Activity,
     AgeBand,
     Booking,
+    CareRequest,
     CareSite,
     Closure,
     OpeningHours,
@@ -60,6 +61,8 @@ from zorgbrug.network.models import (
     Site,
     StaffRole,
 )
+from zorgbrug.training import services as training_services
+from zorgbrug.training.models import Enrolment, Module, Session
 
 # The site whose staff (provider@demo.zorgbrug.be) find children on their day list.
 DAY_LIST_SITE = "'t Kriebeltje"
@@ -155,12 +158,14 @@ def load_demo(*, password: str | None = None) -> dict[str, Any]:
     today = timezone.localdate()
     care = load_care(networks=networks, today=today)
     families = load_families(networks=networks, orgs=orgs, today=today)
+    training = load_training(networks=networks, orgs=orgs, today=today)
     return {
         "networks": len(networks),
         "organisations": len(orgs),
         "users": users,
         **care,
         **families,
+        **{f"training_{k}": v for k, v in training.items()},
     }
 
 
@@ -427,6 +432,15 @@ def _as_of(moment: dt.datetime) -> Iterator[None]:
         yield
 
 
+def _arranged_before(day: dt.date) -> Any:
+    """Run the services as of the evening before the demo day (or now, if earlier): what
+    the demo shows was arranged before the day, as it would be in real life."""
+    evening_before = dt.datetime.combine(
+        day - dt.timedelta(days=1), dt.time(18), tzinfo=timezone.get_current_timezone()
+    )
+    return _as_of(min(timezone.now(), evening_before))
+
+
 def _months_before(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + day.month - 1 - months
     year, month = divmod(index, 12)
@@ -563,8 +577,14 @@ def _book_activity(
     )
     if spec.get("pending"):
         return "pending"
+    return _place(actor, request, spec["site"])
+
+
+def _place(actor: User, request: CareRequest, site: str | None = None) -> str:
+    """Book the request's best proposal (at `site` when it is among them), as a referrer
+    would, or put it on the waiting list: "booked" or "waitlisted"."""
     proposal = care_selectors.options_for_request(request)
-    wanted = [o for o in proposal.options if [s.site.name for s in o.sites] == [spec["site"]]]
+    wanted = [o for o in proposal.options if [s.site.name for s in o.sites] == [site]]
     options = wanted or proposal.options
     if options:
         option = options[0]
@@ -578,14 +598,79 @@ def _book_activity(
     return "waitlisted"
 
 
+# --- Training ---------------------------------------------------------------------------
+
+
+def load_training(
+    *, networks: dict[str, Network], orgs: dict[str, Organisation], today: dt.date
+) -> dict[str, int]:
+    """Each network's catalogue with sessions in the coming weeks, and a few demo parents
+    enrolled by their referrer: care for their children is asked with the seat (and booked
+    where the data says so). Idempotent: what exists is left as it is."""
+    day = demo_day(today)
+    with _arranged_before(day):
+        return _load_training(networks, orgs, day)
+
+
+def _load_training(
+    networks: dict[str, Network], orgs: dict[str, Organisation], day: dt.date
+) -> dict[str, int]:
+    made = {"modules": 0, "sessions": 0, "enrolments": 0}
+    for spec in data.TRAINING:
+        network, provider = networks[spec["network"]], orgs[spec["provider"]]
+        manager = User.objects.get(email=spec["by"])
+        module = Module.objects.filter(
+            network=network, organisation=provider, kind=spec["kind"]
+        ).first()
+        if module is None:
+            module = training_services.module_create(
+                actor=manager,
+                network=network,
+                organisation=provider,
+                kind=spec["kind"],
+                names=spec["names"],
+                descriptions=spec["descriptions"],
+            )
+            made["modules"] += 1
+        site = Site.objects.get(organisation=provider, name=spec["site"])
+        for weeks, weekday, start, end, seats in spec["sessions"]:
+            date = _next_weekday(day + dt.timedelta(weeks=weeks - 1), weekday)
+            session = Session.objects.filter(module=module, date=date).first()
+            if session is None:
+                session = training_services.session_create(
+                    actor=manager,
+                    module=module,
+                    date=date,
+                    start_time=_time(start),
+                    end_time=_time(end),
+                    seats=seats,
+                    site=site,
+                )
+                made["sessions"] += 1
+            for (email, _org), first_name, last_name, book in spec["enrol"]:
+                client = Client.objects.filter(
+                    network=network, first_name=first_name, last_name=last_name
+                ).first()
+                if (
+                    client is None
+                    or Enrolment.objects.filter(session=session, client=client).exists()
+                ):
+                    continue
+                referrer = User.objects.get(email=email)
+                enrolment = training_services.enrolment_create(
+                    actor=referrer, session=session, client=client
+                )
+                made["enrolments"] += 1
+                if book and enrolment.care_request is not None:
+                    _place(referrer, enrolment.care_request)
+    return made
+
+
 def load_families(
     *, networks: dict[str, Network], orgs: dict[str, Organisation], today: dt.date
 ) -> dict[str, Any]:
     """Demo clients with their activities, care requests and bookings."""
     day = demo_day(today)
-    evening_before = dt.datetime.combine(
-        day - dt.timedelta(days=1), dt.time(18), tzinfo=timezone.get_current_timezone()
-    )
     outcome: dict[str, int] = {
         "booked": 0,
         "waitlisted": 0,
@@ -594,7 +679,7 @@ def load_families(
         "exists": 0,
     }
     clients = 0
-    with _as_of(min(timezone.now(), evening_before)):
+    with _arranged_before(day):
         for spec in data.FAMILIES:
             network = networks[spec["network"]]
             client = _register(spec, network, orgs, today)
