@@ -136,7 +136,10 @@ def test_onki_day_from_planning_to_certificate(
     login(page, base, REFERRER)
     page.goto(f"{base}/training/")
     with page.expect_navigation():
-        page.get_by_test_id("session-row").filter(has_text="ONKI-dag").get_by_role("link").click()
+        # The catalogue lists the demo network's sessions too: this one by its link.
+        page.get_by_test_id("session-row").filter(has_text="ONKI-dag").locator(
+            f"a[href='/training/sessions/{session.pk}/']"
+        ).click()
     page.select_option("#id_enrol-client", str(mother.pk))
     with page.expect_navigation():
         page.get_by_test_id("enrol").click()
