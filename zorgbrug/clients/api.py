@@ -56,6 +56,7 @@ from zorgbrug.clients.models import (
     WouldAccept,
 )
 from zorgbrug.clients.screening import days_from_mask, days_mask
+from zorgbrug.core.api import RefOutput
 from zorgbrug.network.models import Network, Organisation
 
 TAGS = ["clients"]
@@ -73,11 +74,6 @@ class RecipientKindField(serializers.ChoiceField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=RecipientKind.choices, **kwargs)
-
-
-class OrganisationRefOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
 
 
 class ClientPagination(PageNumberPagination):
@@ -144,7 +140,7 @@ def _nest_errors(exc: ValidationError) -> exceptions.ValidationError:
 
 
 class ClientListOutput(serializers.ModelSerializer):
-    intake_organisation = OrganisationRefOutput()
+    intake_organisation = RefOutput()
     care_recipients_count = serializers.SerializerMethodField()
 
     class Meta:
@@ -187,9 +183,9 @@ class CareRecipientOutput(serializers.ModelSerializer):
 
 
 class ConsentOutput(serializers.ModelSerializer):
-    shared_with = OrganisationRefOutput(many=True)
+    shared_with = RefOutput(many=True)
     recorded_by = serializers.SerializerMethodField()
-    recorded_by_organisation = OrganisationRefOutput(allow_null=True)
+    recorded_by_organisation = RefOutput(allow_null=True)
     is_active = serializers.BooleanField()
 
     class Meta:
@@ -232,7 +228,7 @@ class ScreeningNeedOutput(serializers.ModelSerializer):
 
 
 class ScreeningOutput(serializers.ModelSerializer):
-    organisation = OrganisationRefOutput(allow_null=True)
+    organisation = RefOutput(allow_null=True)
     needs = ScreeningNeedOutput(many=True)
 
     class Meta:
@@ -261,7 +257,7 @@ class ClientOutput(serializers.ModelSerializer):
     network: serializers.SlugRelatedField[Network] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True
     )
-    intake_organisation = OrganisationRefOutput()
+    intake_organisation = RefOutput()
     followed_by = serializers.SerializerMethodField()
     care_recipients = serializers.SerializerMethodField()
     current_consent = serializers.SerializerMethodField()
@@ -301,7 +297,7 @@ class ClientOutput(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OrganisationRefOutput(many=True))
+    @extend_schema_field(RefOutput(many=True))
     def get_followed_by(self, client: Client) -> list[dict[str, Any]]:
         orgs = [
             f.organisation
