@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.care.conftest import CareWorld, reserve
 from zorgbrug.access.models import AuditEvent
@@ -165,6 +165,13 @@ def test_full_site_is_not_proposed_and_refusal_is_explained(care: CareWorld) -> 
     proposal = selectors.options_for_request(request)
     assert proposal.options == []
     assert any("No free place" in r or "Geen vrije plaats" in r for r in proposal.why_none)
+    # The weekday is in the reader's language too (Python's strftime would say "Monday").
+    with translation.override("nl"):
+        dutch = " ".join(selectors.options_for_request(request).why_none)
+    with translation.override("fr"):
+        french = " ".join(selectors.options_for_request(request).why_none)
+    assert "maandag" in dutch.lower() and "lundi" in french.lower()
+    assert "monday" not in (dutch + french).lower()
 
 
 def F_places() -> Any:

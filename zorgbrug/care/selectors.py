@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, F, QuerySet
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from zorgbrug.access import scoping as access
@@ -313,7 +313,7 @@ def _why_none(
             _("No free place for ages %(bands)s on %(day)s %(date)s (%(part)s).")
             % {
                 "bands": bands,
-                "day": date.strftime("%A"),
+                "day": dateformat.format(date, "l"),  # the weekday in the page's language
                 "date": date.strftime("%d/%m"),
                 "part": _part_label(part),
             }
