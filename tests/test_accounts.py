@@ -374,3 +374,23 @@ def test_coordinator_reads_audit_log_of_own_network_only(world: World) -> None:
     )
     assert world.org.name in html
     assert world.far_org.name not in html
+
+
+def test_a_partners_roles_are_separate_words(world: World) -> None:
+    """Role tags sit side by side on screen; without a space between them a screen reader
+    (and a copy) reads one word, "ReferrerTraining provider"."""
+    from tests.factories import OrganisationFactory, PartnerFactory
+
+    PartnerFactory(
+        network=world.network,
+        organisation=OrganisationFactory(name="Vzw Twee Rollen"),
+        is_referrer=True,
+        is_training_provider=True,
+    )
+    page = world.client_for(world.coordinator).get(
+        reverse("network:network_detail", args=["noord"]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    row = re.search(r"Vzw Twee Rollen.*?</tr>", page.content.decode(), re.S)
+    assert row is not None
+    tags = re.findall(r'<span class="tag">[^<]+</span>(\s*)', row.group(0))
+    assert len(tags) == 2 and tags[0] != "", row.group(0)
