@@ -178,3 +178,24 @@ def test_coordinator_sets_up_age_bands_and_bookable_sites(care: CareWorld) -> No
     assert response.status_code == 302
     assert CareSite.objects.filter(site=new_site).exists()
     assert care.world.client_for(care.world.referrer).get(url).status_code == 404
+
+
+def test_provider_home_leads_to_todays_day_list(care: CareWorld) -> None:
+    """On the tablet, the first page says how many children come today and opens their
+    day list in one tap; other providers' sites are not there."""
+    client, _response = _ask(care)
+    request = CareRequest.objects.get()
+    client.post(reverse("care:request_book", args=[request.pk]), {"option": str(care.near.pk)})
+    first = Booking.objects.order_by("date").values_list("date", flat=True).first()
+    Booking.objects.filter(date=first).update(date=timezone.localdate())  # two children today
+
+    home = care.world.client_for(care.provider).get("/", HTTP_ACCEPT_LANGUAGE="en")
+    html = home.content.decode()
+    today = timezone.localdate().isoformat()
+    assert "2 children expected today" in html
+    assert reverse("care:day_list", args=[care.near.pk, today]) in html
+    assert reverse("care:site_detail", args=[care.near.pk]) in html
+    assert reverse("care:day_list", args=[care.far.pk, today]) not in html
+    other = care.world.client_for(care.other_provider).get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "0 children expected today" in other.content.decode()
+    assert reverse("care:day_list", args=[care.near.pk, today]) not in other.content.decode()

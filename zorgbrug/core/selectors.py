@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from zorgbrug.access import scoping
 from zorgbrug.network.models import Membership, Partner, StaffRole
@@ -51,6 +52,25 @@ def home_context(*, user: Any) -> dict[str, Any]:
         .select_related("organisation")
         .order_by("organisation__name", "name")
     )
+    if StaffRole.PROVIDER in roles:
+        # The day's work first: each care profile of the user's sites, with the children
+        # expected today and the way to the day list (check-in and pick-up) and capacity.
+        from zorgbrug.care.models import HOLDING
+
+        today = timezone.localdate()
+        ctx["today"] = today
+        ctx["care_sites"] = list(
+            scoping.care_sites(user, manage=True)
+            .filter(site__organisation_id__in=actor.organisation_ids)
+            .select_related("site", "network")
+            .annotate(
+                expected_today=Count(
+                    "bookings",
+                    filter=Q(bookings__date=today, bookings__status__in=HOLDING),
+                )
+            )
+            .order_by("site__name", "network__name")
+        )
     if StaffRole.REFERRER in roles or StaffRole.TRAINER in roles:
         # Where a counsellor can send people: the care and training partners of her networks.
         ctx["care_partners"] = list(
