@@ -87,7 +87,7 @@ def _children_already_placed(request: CareRequest, needs: list[tuple[dt.date, st
     wanted = set(needs)
     taken = (
         Booking.objects.filter(
-            recipient__in=request.recipients.all(),
+            recipient__in=[r.pk for r in request.recipients.all()],  # prefetched
             status__in=HOLDING,
             date__in={d for d, _p in needs},
         )

@@ -356,15 +356,25 @@ def session_create(
     if errors:
         raise ValidationError(errors)
     session.save()
-    audit.record(
-        actor=actor,
+    _audit_session(
+        actor,
+        session,
         action="create",
-        obj=session,
-        network_id=module.network_id,
-        organisation_id=module.organisation_id,
         detail={"module": module.pk, "date": date.isoformat(), "seats": seats},
     )
     return session
+
+
+def _audit_session(actor: Any, session: Session, *, action: str, detail: dict[str, Any]) -> None:
+    """Audit a change to a session, readable by its module's organisation and network."""
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=session,
+        network_id=session.module.network_id,
+        organisation_id=session.module.organisation_id,
+        detail=detail,
+    )
 
 
 def _lock_session(session: Session) -> Session:
@@ -458,12 +468,10 @@ def session_update(
         detail["seats"] = seats
         promoted = _promote(actor, session)
         detail["promoted"] = [e.pk for e in promoted]
-    audit.record(
-        actor=actor,
+    _audit_session(
+        actor,
+        session,
         action="update",
-        obj=session,
-        network_id=session.module.network_id,
-        organisation_id=session.module.organisation_id,
         detail=detail,
     )
     session.refresh_from_db()
@@ -492,15 +500,21 @@ def session_cancel(*, actor: Any, session: Session, reason: str = "") -> int:
         _cancel_care(actor, enrolment, reason=enrolment.cancel_reason)
         enrolment.save()
     Session.objects.filter(pk=session.pk).update(cancelled_at=now, taken=0)
-    audit.record(
-        actor=actor,
+    _audit_session(
+        actor,
+        session,
         action="update",
-        obj=session,
-        network_id=session.module.network_id,
-        organisation_id=session.module.organisation_id,
         detail={"cancelled": True, "enrolments": [e.pk for e in running]},
     )
     return len(running)
+
+
+# A session's date, hours and place (the municipality follows from the postcode).
+WHEN_WHERE = ["date", "start_time", "end_time", "site_id", "address", "postcode", "municipality"]
+
+
+def _when_where(session: Session) -> tuple[Any, ...]:
+    return tuple(getattr(session, name) for name in WHEN_WHERE)
 
 
 @dataclass
@@ -544,38 +558,21 @@ def session_move(
         cancelled=_("This session has been cancelled."),
         started=_("This session has already started: it can no longer be moved."),
     )
-    before = (
-        session.date,
-        session.start_time,
-        session.end_time,
-        session.site_id,
-        session.address,
-        session.postcode,
-    )
+    before = _when_where(session)
     errors = _schedule_errors(date, start_time, end_time)
     if site is not _UNCHANGED:
         errors = _merge(
             errors, _place_errors(session, session.module.network_id, site, address, postcode)
         )
     session.date, session.start_time, session.end_time = date, start_time, end_time
-    after = (date, start_time, end_time, session.site_id, session.address, session.postcode)
+    after = _when_where(session)
     if not errors and after == before:
         errors["date"] = [
             _("The session already takes place then and there: change the date, hours or place.")
         ]
     if errors:
         raise ValidationError(errors)
-    session.save(
-        update_fields=[
-            "date",
-            "start_time",
-            "end_time",
-            "site",
-            "address",
-            "postcode",
-            "municipality",
-        ]
-    )
+    session.save(update_fields=WHEN_WHERE)
     reason = (reason or "").strip()[:200] or _("The training session moved.")
     moved = to_move = 0
     for enrolment in (
@@ -595,12 +592,10 @@ def session_move(
             to_move += 1
         else:
             moved += 1
-    audit.record(
-        actor=actor,
+    _audit_session(
+        actor,
+        session,
         action="update",
-        obj=session,
-        network_id=session.module.network_id,
-        organisation_id=session.module.organisation_id,
         detail={
             "moved_from": f"{before[0].isoformat()} {before[1]:%H:%M}-{before[2]:%H:%M}",
             "moved_to": f"{date.isoformat()} {start_time:%H:%M}-{end_time:%H:%M}",
@@ -896,7 +891,12 @@ def _cancel_care(actor: Any, enrolment: Enrolment, *, reason: str) -> None:
 
 
 def withdraw_care_request(
-    *, actor: Any, request: CareRequest, reason: str, free: bool = False, notice: str = ""
+    *,
+    actor: Any,
+    request: CareRequest,
+    reason: str,
+    free: bool = False,
+    notice: str = "cancellation",
 ) -> None:
     """Cancel a care request whatever its state: its future bookings through
     `care.services.booking_cancel`, and a request that never got a place (open, on the
@@ -916,7 +916,7 @@ def withdraw_care_request(
                 request=request,
                 reason=reason,
                 free=free,
-                notice=notice or "cancellation",
+                notice=notice,
             )
     withdrawn = CareRequest.objects.filter(
         pk=request.pk,
