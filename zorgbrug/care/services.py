@@ -473,16 +473,69 @@ class _Taken:
     slots: dict[int, tuple[int, dt.date, str, int, int, int, str]]
 
 
-def _book_pg(
+@dataclass(frozen=True)
+class Inserts:
+    """The rows a booking statement writes besides the counters: its bookings (from the
+    CTE `booking_rows`), the audit event and the messages job (one each, from `claim`) —
+    each as `insert_select` gives it (SQL, parameters)."""
+
+    template: Booking  # what the bookings' other columns were taken from
+    bookings: tuple[str, list[Any]]
+    audit: tuple[str, list[Any]]
+    job: tuple[str, list[Any]]
+
+
+def booking_inserts(
     *,
     actor: Any,
-    subject: _Subject,
-    plan: Plan,
+    request_id: int,
+    event: AuditEvent,
+    job: Job,
+    audit_source: str = "claim",
+    audit_computed: dict[str, str] | None = None,
+) -> Inserts:
+    """The inserts of a booking statement; the inserted rows' other columns come from the
+    models, as `_write_bookings` writes them on the portable path."""
+    created_by = actor if getattr(actor, "pk", None) else None
+    template = Booking(request_id=request_id, created_by=created_by)
+    return Inserts(
+        template=template,
+        bookings=insert_select(
+            template,
+            "booking_rows ORDER BY ord",
+            {
+                "recipient_id": "recipient_id",
+                "slot_id": "slot_id",
+                "care_site_id": "site_id",
+                "date": "day",
+                "day_part": "part",
+                "status": "status",
+                "uses_vacancy": "uses_vacancy",
+            },
+        ),
+        audit=insert_select(event, audit_source, audit_computed or {}),
+        job=insert_select(job, "claim", {}),
+    )
+
+
+def booking_ctes(
+    *,
+    request_id: int,
+    rows: list[tuple[int, int, dt.date, str, int]],
     demand: Counter[tuple[int, dt.date, str, int]],
+    network: int | str,
+    inserts: Inserts,
     now: dt.datetime,
-) -> tuple[list[Booking], str] | ValidationError:
-    """Book the request in one statement (PostgreSQL): claim it, take every place, and
-    write the bookings, the audit event and the parent's messages job — or nothing.
+    gate: str = "",
+) -> tuple[str, list[Any]]:
+    """The common part of the booking statements (PostgreSQL): the `WITH` items that claim
+    the request, take every place and write the bookings, the audit event and the
+    parent's messages job — or nothing — with their parameters, in text order.
+
+    `rows` are the bookings in the order they are written: (child id, site id, date,
+    day-part, age band id). `network` is the request's network id, or an SQL expression
+    for it (the one-statement API path reads it in the same statement); `gate` is an extra
+    condition on the counters (that path's checks of the request), "" for none.
 
     The counter rows of the demand are locked in ascending id order (FOR UPDATE under
     ORDER BY locks rows as they are returned), so two bookings never wait in a cycle; once
@@ -494,34 +547,14 @@ def _book_pg(
 
     A booking uses a short-notice place when its position on the counter (the places
     booked before it, plus its rank among this request's children on that counter) is
-    beyond the reserved places. The inserted rows' other columns come from the models
-    (`insert_select`), as `_write_bookings` writes them on the portable path.
+    beyond the reserved places.
     """
     keys = list(demand)
-    rows = _booking_order(subject, plan)
-    created_by = actor if getattr(actor, "pk", None) else None
-    template = Booking(request_id=subject.pk, created_by=created_by)
-    booking_sql, booking_params = insert_select(
-        template,
-        "booking_rows ORDER BY ord",
-        {
-            "recipient_id": "recipient_id",
-            "slot_id": "slot_id",
-            "care_site_id": "site_id",
-            "date": "day",
-            "day_part": "part",
-            "status": "status",
-            "uses_vacancy": "uses_vacancy",
-        },
-    )
-    event = _booking_event(actor, subject, len(rows), demand)
-    audit_sql, audit_params = insert_select(event, "claim", {})
-    job = _notify_job(subject.pk, "confirmation")
-    job_sql, job_params = insert_select(job, "claim", {})
+    network_sql, network_params = ("%s", [network]) if isinstance(network, int) else (network, [])
     # With the job relay, the job wakes it when this transaction commits.
     notify = NOTIFY_SQL if relayed() else "NULL"
     sql = f"""
-        WITH want AS (
+        want AS (
             SELECT * FROM unnest(%s::bigint[], %s::date[], %s::text[], %s::bigint[], %s::int[])
                 AS w(site_id, day, part, band_id, n)
         ), locked AS (
@@ -532,7 +565,7 @@ def _book_pg(
                 AND s.day_part = w.part AND s.age_band_id = w.band_id
             JOIN care_caresite cs ON cs.id = s.care_site_id
             JOIN network_site st ON st.id = cs.site_id
-            WHERE cs.network_id = %s AND cs.is_active
+            WHERE cs.network_id = {network_sql} AND cs.is_active {gate}
             ORDER BY s.id
             FOR UPDATE OF s
         ), verdict AS (
@@ -564,23 +597,15 @@ def _book_pg(
                 AND l.band_id = b.band_id
             JOIN taken t ON t.id = l.id
         ), booked AS (
-            {booking_sql}
-            RETURNING id, recipient_id, slot_id, date, day_part, status, uses_vacancy
+            {inserts.bookings[0]}
+            RETURNING id, recipient_id, slot_id, care_site_id, date, day_part, status,
+                      uses_vacancy
         ), audited AS (
-            {audit_sql}
+            {inserts.audit[0]}
         ), queued AS (
-            {job_sql}
-            RETURNING id
+            {inserts.job[0]}
+            RETURNING id, {notify} AS notified
         )
-        SELECT v.complete, v.fits, v.full_slot, (SELECT status FROM claim),
-               (SELECT json_agg(json_build_array(l.id, l.site_id, l.day, l.part, l.band_id,
-                                                 t.booked, l.reserved_places, l.name))
-                FROM taken t JOIN locked l ON l.id = t.id),
-               (SELECT json_agg(json_build_array(id, recipient_id, slot_id, date, day_part,
-                                                 status, uses_vacancy) ORDER BY id)
-                FROM booked),
-               (SELECT count({notify}) FROM queued)
-        FROM verdict v
     """  # noqa: S608 - table names and the inserts' columns are code; values are bound
     waiting, booked = str(RequestStatus.WAITING_PROVIDER), str(RequestStatus.BOOKED)
     params: list[Any] = [
@@ -589,25 +614,67 @@ def _book_pg(
         [k[2] for k in keys],
         [k[3] for k in keys],
         [demand[k] for k in keys],
-        subject.network_id,
+        *network_params,
         len(keys),
         waiting,
         booked,
         now,
-        subject.pk,
+        request_id,
         [str(s) for s in BOOKABLE],
         waiting,
         str(BookingStatus.PENDING),
         str(BookingStatus.CONFIRMED),
-        [r[0].pk for r in rows],
+        [r[0] for r in rows],
         [r[1] for r in rows],
         [r[2] for r in rows],
         [r[3] for r in rows],
         [r[4] for r in rows],
-        *booking_params,
-        *audit_params,
-        *job_params,
+        *inserts.bookings[1],
+        *inserts.audit[1],
+        *inserts.job[1],
     ]
+    return sql, params
+
+
+def _book_pg(
+    *,
+    actor: Any,
+    subject: _Subject,
+    plan: Plan,
+    demand: Counter[tuple[int, dt.date, str, int]],
+    now: dt.datetime,
+) -> tuple[list[Booking], str] | ValidationError:
+    """Book the request in one statement (PostgreSQL): claim it, take every place, and
+    write the bookings, the audit event and the parent's messages job — or nothing
+    (`booking_ctes`)."""
+    rows = booking_order(subject.needs, subject.recipients, subject.bands, plan)
+    job = _notify_job(subject.pk, "confirmation")
+    inserts = booking_inserts(
+        actor=actor,
+        request_id=subject.pk,
+        event=_booking_event(actor, subject.client, subject.pk, len(rows), demand),
+        job=job,
+    )
+    ctes, params = booking_ctes(
+        request_id=subject.pk,
+        rows=[(r[0].pk, *r[1:]) for r in rows],
+        demand=demand,
+        network=subject.network_id,
+        inserts=inserts,
+        now=now,
+    )
+    sql = f"""
+        WITH {ctes}
+        SELECT v.complete, v.fits, v.full_slot, (SELECT status FROM claim),
+               (SELECT json_agg(json_build_array(l.id, l.site_id, l.day, l.part, l.band_id,
+                                                 t.booked, l.reserved_places, l.name))
+                FROM taken t JOIN locked l ON l.id = t.id),
+               (SELECT json_agg(json_build_array(id, recipient_id, slot_id, date, day_part,
+                                                 status, uses_vacancy) ORDER BY id)
+                FROM booked),
+               (SELECT count(notified) FROM queued)
+        FROM verdict v
+    """  # noqa: S608 - the statement's parts are code; values are bound
     # The lock timeout was set with the request's read, in the same transaction.
     ((complete, fits, full_slot, status, taken, written, _),) = fetch_prepared(sql, params)
     if not complete:
@@ -624,6 +691,7 @@ def _book_pg(
         site_id: CareSite(pk=site_id, site=Site(name=name)) for site_id, name in slot_sites.values()
     }
     recipients = {r.pk: r for r in subject.recipients}
+    template = inserts.template
     return [
         Booking(
             pk=pk,
@@ -635,7 +703,7 @@ def _book_pg(
             day_part=part,
             status=booking_status,
             uses_vacancy=uses_vacancy,
-            created_by=created_by,
+            created_by=template.created_by,
             created_at=template.created_at,
         )
         for pk, recipient_id, slot_id, day, part, booking_status, uses_vacancy in _json(written)
@@ -888,15 +956,18 @@ def _check_bookable(
     return demand
 
 
-def _booking_order(
-    subject: _Subject, plan: Plan
+def booking_order(
+    needs: list[tuple[dt.date, str]],
+    recipients: list[CareRecipient],
+    bands: list[AgeBand],
+    plan: Plan,
 ) -> list[tuple[CareRecipient, int, dt.date, str, int]]:
-    """The request's bookings in the order they are written: (child, site id, date,
+    """A request's bookings in the order they are written: (child, site id, date,
     day-part, age band id) per needed day-part, then per child (oldest first)."""
     out = []
-    for day, part in subject.needs:
-        for recipient in subject.recipients:
-            band = band_for(subject.bands, recipient.birth_date, day)
+    for day, part in needs:
+        for recipient in recipients:
+            band = band_for(bands, recipient.birth_date, day)
             assert band is not None  # checked in slot_demand
             out.append((recipient, plan[(day, part)], day, part, band.pk))
     return out
@@ -921,14 +992,21 @@ def _slot_objects(
 
 
 def _booking_event(
-    actor: Any, subject: _Subject, count: int, demand: Counter[tuple[int, dt.date, str, int]]
+    actor: Any,
+    client: Client | None,
+    request_id: int,
+    count: int,
+    demand: Counter[tuple[int, dt.date, str, int]],
 ) -> AuditEvent:
+    """The audit event of a booking, on the client (None: the caller's statement fills
+    in the client's columns)."""
     return audit.event(
         actor=actor,
         action="create",
-        obj=subject.client,
+        obj=client,
+        object_type=Client._meta.label_lower,
         detail={
-            "care_request": subject.pk,
+            "care_request": request_id,
             "bookings": count,
             "sites": sorted({k[0] for k in demand}),
         },
@@ -957,7 +1035,9 @@ def _write_bookings(
     slots = _slot_objects(taken.slots)
     created_by = actor if getattr(actor, "pk", None) else None
     bookings = []
-    for recipient, site_id, day, part, band_id in _booking_order(subject, plan):
+    for recipient, site_id, day, part, band_id in booking_order(
+        subject.needs, subject.recipients, subject.bands, plan
+    ):
         slot_id = slot_by_key[(site_id, day, part, band_id)]
         position[slot_id] += 1
         bookings.append(
@@ -974,7 +1054,7 @@ def _write_bookings(
             )
         )
     insert(bookings)
-    insert([_booking_event(actor, subject, len(bookings), demand)])
+    insert([_booking_event(actor, subject.client, subject.pk, len(bookings), demand)])
     # Queued in the same transaction: the parent hears of it exactly when it holds.
     _notify(subject.pk, "confirmation")
     return bookings
