@@ -211,14 +211,18 @@ def test_admin_only_for_superusers(world: World) -> None:
 # --- The hand-written form of the client scope ----------------------------------------
 
 
+@pytest.mark.parametrize("inline", [False, True])
 @pytest.mark.parametrize(
     "actor_name",
     ["coordinator", "referrer", "other_referrer", "far_referrer", "provider", "researcher"],
 )
-def test_clients_sql_says_exactly_what_clients_says(world: World, actor_name: str) -> None:
-    """The booking path reads the client scope as SQL (`clients_sql`); for every actor it
-    must select exactly the clients `clients()` selects — including a client who stopped
-    being followed and one followed only by another organisation."""
+def test_clients_sql_says_exactly_what_clients_says(
+    world: World, actor_name: str, inline: bool
+) -> None:
+    """The booking path reads the client scope as SQL (`clients_sql`, and
+    `clients_sql_inline` that reads the memberships too); for every actor it must select
+    exactly the clients `clients()` selects — including a client who stopped being
+    followed and one followed only by another organisation."""
     from django.db import connection
 
     from tests.clients.conftest import register
@@ -238,7 +242,8 @@ def test_clients_sql_says_exactly_what_clients_says(world: World, actor_name: st
     )
     assert ClientRecord.objects.count() == 3
     user = getattr(world, actor_name)
-    condition, params = scoping.clients_sql(user, "c.id")
+    scope = scoping.clients_sql_inline if inline else scoping.clients_sql
+    condition, params = scope(user, "c.id")
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT c.id FROM clients_client c WHERE {condition}", params)  # noqa: S608
         by_sql = {row[0] for row in cursor.fetchall()}
@@ -248,3 +253,24 @@ def test_clients_sql_says_exactly_what_clients_says(world: World, actor_name: st
         assert by_orm == {mine.pk}
     if actor_name == "other_referrer":
         assert by_orm == {theirs.pk}
+
+
+def test_clients_sql_inline_follows_a_membership_that_ends(world: World) -> None:
+    """The inline scope reads the memberships in the same statement: a referrer whose
+    membership was ended (in the same request, say) sees nobody any more."""
+    from django.db import connection
+
+    from tests.clients.conftest import register
+    from zorgbrug.network.models import Membership
+
+    mine = register(world, last_name="Mine")
+
+    def seen() -> set[int]:
+        condition, params = scoping.clients_sql_inline(world.referrer, "c.id")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT c.id FROM clients_client c WHERE {condition}", params)  # noqa: S608
+            return {row[0] for row in cursor.fetchall()}
+
+    assert seen() == {mine.pk}
+    Membership.objects.filter(user=world.referrer).update(is_active=False)
+    assert seen() == set()

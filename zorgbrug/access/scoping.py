@@ -242,6 +242,28 @@ def clients_sql(user: Any, client_column: str, *, array: bool = False) -> tuple[
     return sql, params
 
 
+def clients_sql_inline(user: Any, client_column: str) -> tuple[str, list[Any]]:
+    """`clients(user)` as an SQL condition that reads the user's memberships itself, for a
+    hot path that does all its work in one statement (the booking API): the same rule as
+    `client_organisation_ids` — active memberships with a client role — without the query
+    that reads them first. It must say exactly what `clients()` says; a test compares
+    them. `client_column` is code, never user input."""
+    from zorgbrug.clients.models import FollowingOrganisation
+
+    # As `actor_for` decides, without reading the memberships here.
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return "1 = 0", []
+    follows = FollowingOrganisation._meta.db_table
+    members = Membership._meta.db_table
+    roles = ", ".join(["%s"] * len(CLIENT_ROLES))
+    sql = (
+        f"EXISTS (SELECT 1 FROM {follows} f WHERE f.client_id = {client_column}"  # noqa: S608
+        f" AND f.until IS NULL AND f.organisation_id IN (SELECT m.organisation_id"
+        f" FROM {members} m WHERE m.user_id = %s AND m.is_active AND m.role IN ({roles})))"
+    )
+    return sql, [user.pk, *(str(r) for r in CLIENT_ROLES)]
+
+
 def bookable_care_requests(user: Any) -> QuerySet[Any]:
     """Requests the user may search places for, book and cancel: those of the clients
     they follow. Providers who see a request through its bookings may not."""

@@ -52,7 +52,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from zorgbrug.access import scoping as access
-from zorgbrug.care import feeds, selectors, services
+from zorgbrug.care import direct, feeds, selectors, services
 from zorgbrug.care.models import Activity as ActivityModel
 from zorgbrug.care.models import (
     ActivityKind,
@@ -979,19 +979,36 @@ class CareRequestDetailApi(APIView):
 # --- Proposals and their option keys ----------------------------------------------------
 
 
-def option_key(care_request: CareRequest, option: selectors.Option) -> str:
-    """The option's plan, signed: whoever holds it can book exactly this plan, nothing else."""
+def option_key(
+    care_request: CareRequest,
+    option: selectors.Option,
+    facts: services.BookingFacts | None = None,
+) -> str:
+    """The option's plan, signed: whoever holds it can book exactly this plan, nothing else.
+
+    It also carries the facts the plan was made for (the children's ids and birth dates,
+    the network's age bands: no names), read now when not given, so that the booking can
+    check them in its one statement instead of reading them first (`care.direct`).
+    """
+    if facts is None:
+        facts = services.booking_facts(care_request)
     sites = [s.pk for s in option.sites]
     index = {site_id: i for i, site_id in enumerate(sites)}
     needs = sorted(option.plan)
     first = needs[0][0].toordinal() if needs else 0
     plan = [[d.toordinal() - first, part, index[option.plan[(d, part)]]] for d, part in needs]
-    payload = {"r": care_request.pk, "s": sites, "d": first, "p": plan}
+    payload = {
+        "r": care_request.pk,
+        "s": sites,
+        "d": first,
+        "p": plan,
+        "c": [[pk, birth.toordinal()] for pk, birth in facts.recipients],
+        "b": [list(band) for band in facts.bands],
+    }
     return signing.dumps(payload, salt=OPTION_SALT, compress=True)
 
 
-def plan_from_key(care_request: CareRequest, key: str) -> services.Plan:
-    """The plan an option key stands for; a forged, stale or foreign key is a 400."""
+def _option_payload(care_request: CareRequest, key: str) -> dict[str, Any]:
     try:
         payload = signing.loads(key, salt=OPTION_SALT, max_age=OPTION_MAX_AGE)
     except signing.SignatureExpired:
@@ -1006,10 +1023,38 @@ def plan_from_key(care_request: CareRequest, key: str) -> services.Plan:
         raise exceptions.ValidationError(
             {"option": [_("This is not a proposal for this request.")]}
         )
+    return payload
+
+
+def _plan(payload: dict[str, Any]) -> services.Plan:
     sites, first = payload["s"], payload["d"]
     return {
         (dt.date.fromordinal(first + offset), part): sites[i] for offset, part, i in payload["p"]
     }
+
+
+def plan_from_key(care_request: CareRequest, key: str) -> services.Plan:
+    """The plan an option key stands for; a forged, stale or foreign key is a 400."""
+    return _plan(_option_payload(care_request, key))
+
+
+def facts_from_key(
+    care_request: CareRequest, key: str
+) -> tuple[services.Plan, services.BookingFacts] | None:
+    """The plan and the facts an option key carries; None when it carries no facts (made
+    before keys carried them) or is not a valid key for this request (the full path says
+    why)."""
+    try:
+        payload = _option_payload(care_request, key)
+        if "c" not in payload or "b" not in payload:
+            return None
+        facts = services.BookingFacts(
+            recipients=tuple((pk, dt.date.fromordinal(d)) for pk, d in payload["c"]),
+            bands=tuple((pk, lo, hi) for pk, lo, hi in payload["b"]),
+        )
+        return _plan(payload), facts
+    except (exceptions.ValidationError, ValueError, TypeError, KeyError, IndexError):
+        return None
 
 
 class OptionOutput(serializers.Serializer):
@@ -1052,7 +1097,7 @@ class ProposalApi(APIView):
         proposal = selectors.options_for_request(care_request)
         options = [
             {
-                "key": option_key(care_request, option),
+                "key": option_key(care_request, option, proposal.facts),
                 "rank": rank,
                 "sites": [{"id": s.pk, "name": s.site.name} for s in option.sites],
                 "split": option.split,
@@ -1258,6 +1303,45 @@ def _idempotent_call(view: APIView, request: Request, call: Callable[[], Respons
         raise
 
 
+def _book_direct(request: Request, pk: int) -> Response | None:
+    """The common cases in one statement (`care.direct`): booked, or a place just taken.
+    None when that path cannot answer: then nothing was written and the full path runs."""
+    if not direct.available():
+        return None
+    data = request.data
+    option = data.get("option") if isinstance(data, dict) else None
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if not isinstance(option, str) or len(option) > 4000 or len(key) > 200:
+        return None  # the full path says what is wrong
+    found = facts_from_key(CareRequest(pk=pk), option)
+    if found is None:
+        return None
+    plan, facts = found
+    fingerprint = _fingerprint(request) if key else ""
+    outcome = direct.book(
+        actor=request.user,
+        request_id=pk,
+        plan=plan,
+        facts=facts,
+        key=key or None,
+        fingerprint=fingerprint,
+    )
+    if isinstance(outcome, direct.Booked):
+        return Response(outcome.answer, status=status.HTTP_201_CREATED)
+    if outcome is None:
+        return None
+    refusal = _error(outcome.messages[0], "no_longer_available", status.HTTP_409_CONFLICT)
+    if key and not direct.store_refusal(
+        actor=request.user,
+        key=key,
+        fingerprint=fingerprint,
+        status_code=refusal.status_code,
+        body=refusal.data,
+    ):
+        return None  # a twin call stored its answer meanwhile: the full path replays it
+    return refusal
+
+
 class BookApi(APIView):
     @extend_schema(
         operation_id="care_requests_book",
@@ -1300,6 +1384,9 @@ class BookApi(APIView):
         ),
     )
     def post(self, request: Request, pk: int) -> Response:
+        answer = _book_direct(request, pk)
+        if answer is not None:
+            return answer
         return _idempotent(self, request, lambda: self._book(request, pk))
 
     @staticmethod

@@ -23,7 +23,7 @@ from zorgbrug.care.models import (
     CareSite,
     Preference,
 )
-from zorgbrug.care.services import Plan, band_for
+from zorgbrug.care.services import BookingFacts, Plan, band_for
 
 MAX_OPTIONS = 5
 
@@ -49,6 +49,8 @@ class Proposal:
     options: list[Option]
     why_none: list[str]
     needs: list[tuple[dt.date, str]]
+    # The children and age bands the options were made for (when there are options).
+    facts: BookingFacts | None = None
 
 
 def _origin(request: CareRequest) -> tuple[Any, Any]:
@@ -249,7 +251,7 @@ def options_for_request(
         if option.language_match:
             option.reasons.append(_("speaks a language of the family"))
         options.append(option)
-    return Proposal(options, [], needs)
+    return Proposal(options, [], needs, BookingFacts.of(request.recipients.all(), bands))
 
 
 def _sites_covering_all(

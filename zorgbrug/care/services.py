@@ -170,7 +170,7 @@ def vacancy_publish(
     price: Any = 0,
 ) -> Vacancy:
     _require_manage_site(actor, care_site)
-    if _part_started(date, day_part):
+    if part_started(date, day_part):
         raise ValidationError({"date": _("This day-part has already started.")})
     if not care_site.age_bands.filter(pk=age_band.pk).exists():
         raise ValidationError({"age_band": _("The site does not take children of this age.")})
@@ -243,7 +243,7 @@ def is_closed(care_site: CareSite, day: dt.date) -> bool:
     )
 
 
-def _part_started(day: dt.date, part: str, now: dt.datetime | None = None) -> bool:
+def part_started(day: dt.date, part: str, now: dt.datetime | None = None) -> bool:
     now = timezone.localtime(now or timezone.now())
     start = dt.datetime.combine(
         day, cal.WINDOW_BY_PART[part].start, tzinfo=timezone.get_current_timezone()
@@ -375,7 +375,7 @@ def care_request_create(
                 )
             }
         )
-    past = [d for d, p in slots if _part_started(d, p)]
+    past = [d for d, p in slots if part_started(d, p)]
     if past:
         raise ValidationError(
             {
@@ -648,11 +648,11 @@ def _book_pg(
     write the bookings, the audit event and the parent's messages job — or nothing
     (`booking_ctes`)."""
     rows = booking_order(subject.needs, subject.recipients, subject.bands, plan)
-    job = _notify_job(subject.pk, "confirmation")
+    job = notify_job(subject.pk, "confirmation")
     inserts = booking_inserts(
         actor=actor,
         request_id=subject.pk,
-        event=_booking_event(actor, subject.client, subject.pk, len(rows), demand),
+        event=booking_event(actor, subject.client, subject.pk, len(rows), demand),
         job=job,
     )
     ctes, params = booking_ctes(
@@ -932,6 +932,43 @@ def is_child_already_placed(exc: IntegrityError) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class BookingFacts:
+    """What booking a request rests on besides its needs, as its proposals saw it: its
+    children (id, birth date), oldest first, and the network's age bands (id, from and to
+    months) in the order `band_for` tries them. The booking API's one-statement path
+    (`care.direct`) checks them against the database instead of reading them first."""
+
+    recipients: tuple[tuple[int, dt.date], ...]
+    bands: tuple[tuple[int, int, int], ...]
+
+    @classmethod
+    def of(cls, recipients: Iterable[CareRecipient], bands: Iterable[AgeBand]) -> BookingFacts:
+        return cls(
+            recipients=tuple(
+                (r.pk, r.birth_date) for r in sorted(recipients, key=lambda r: (r.birth_date, r.pk))
+            ),
+            bands=tuple(
+                (b.pk, b.min_months, b.max_months)
+                for b in sorted(bands, key=lambda b: (b.min_months, b.pk))
+            ),
+        )
+
+    def objects(self) -> tuple[list[CareRecipient], list[AgeBand]]:
+        """The facts as the instances `slot_demand` and `booking_order` take (no names)."""
+        return (
+            [CareRecipient(pk=pk, first_name="", birth_date=b) for pk, b in self.recipients],
+            [AgeBand(pk=pk, name="", min_months=lo, max_months=hi) for pk, lo, hi in self.bands],
+        )
+
+
+def booking_facts(request: CareRequest) -> BookingFacts:
+    """The request's booking facts as they are now."""
+    return BookingFacts.of(
+        request.recipients.all(), AgeBand.objects.filter(network_id=request.network_id)
+    )
+
+
 def _check_bookable(
     subject: _Subject | None, plan: Plan, *, check_access: bool
 ) -> Counter[tuple[int, dt.date, str, int]] | Exception:
@@ -947,7 +984,7 @@ def _check_bookable(
         demand = slot_demand(subject.needs, subject.recipients, plan, subject.bands)
     except ValidationError as exc:
         return exc
-    started = [k for k in demand if _part_started(k[1], k[2])]
+    started = [k for k in demand if part_started(k[1], k[2])]
     if started:
         return ValidationError(
             _("Care cannot be booked for the past (%(date)s).")
@@ -991,7 +1028,7 @@ def _slot_objects(
     }
 
 
-def _booking_event(
+def booking_event(
     actor: Any,
     client: Client | None,
     request_id: int,
@@ -1054,7 +1091,7 @@ def _write_bookings(
             )
         )
     insert(bookings)
-    insert([_booking_event(actor, subject.client, subject.pk, len(bookings), demand)])
+    insert([booking_event(actor, subject.client, subject.pk, len(bookings), demand)])
     # Queued in the same transaction: the parent hears of it exactly when it holds.
     _notify(subject.pk, "confirmation")
     return bookings
@@ -1109,7 +1146,7 @@ def booking_cancel(
     )
     if bookings is not None:
         qs = qs.filter(pk__in=[b.pk for b in bookings])
-    rows = [b for b in qs if not _part_started(b.date, b.day_part)]
+    rows = [b for b in qs if not part_started(b.date, b.day_part)]
     if not rows:
         raise ValidationError(_("There is nothing left to cancel."))
     now = timezone.now()
@@ -1277,12 +1314,12 @@ def attendance_register(
 def _notify(request_id: int, kind: str) -> None:
     """Send the parent's messages as background work: rendering and delivering them is a
     third of a booking's cost and must not hold up the counsellor (or the API client)."""
-    job = _notify_job(request_id, kind)
+    job = notify_job(request_id, kind)
     insert([job])
     job_written(job)
 
 
-def _notify_job(request_id: int, kind: str) -> Job:
+def notify_job(request_id: int, kind: str) -> Job:
     return job_prepare(
         kind="care.notify",
         title=_("Messages to the parent"),
