@@ -15,7 +15,7 @@ import threading
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -25,7 +25,7 @@ from tests.conftest import require_or_skip
 from zorgbrug.access.models import AuditEvent, User
 from zorgbrug.access.services import api_token_issue
 from zorgbrug.care import api as care_api
-from zorgbrug.care import selectors, services
+from zorgbrug.care import direct, selectors, services
 from zorgbrug.care.models import (
     Booking,
     BookingStatus,
@@ -520,11 +520,13 @@ def test_busy_is_a_503_with_retry_after(
 ) -> None:
     request = ask_over_api(care, referrer_api)
     key = first_option(referrer_api, request["id"])["key"]
-    real = services.booking_create
 
     def busy(**kwargs: Any) -> Any:
         raise services.Busy
 
+    # A lock held too long: the one-statement path gives up (None, nothing written) and
+    # the full path meets the same lock.
+    monkeypatch.setattr(direct, "book", lambda **kwargs: None)
     monkeypatch.setattr(services, "booking_create", busy)
     response = book(referrer_api, request["id"], key, "retry-me")
     assert response.status_code == 503
@@ -532,7 +534,7 @@ def test_busy_is_a_503_with_retry_after(
     assert response.json()["detail"]
     # Nothing was stored for the key: the retry really books.
     assert not IdempotencyRecord.objects.exists()
-    monkeypatch.setattr(services, "booking_create", real)
+    monkeypatch.undo()
     assert book(referrer_api, request["id"], key, "retry-me").status_code == 201
     assert Booking.objects.count() == 18
 
@@ -613,25 +615,46 @@ def _race(token_key: str, request_id: int, key: str, idempotency_key: str) -> li
     return responses
 
 
-def _slow(monkeypatch: Any, seconds: float) -> list[int]:
-    """Make booking_create hold its transaction open a while, counting the calls."""
-    real = services.booking_create
+def _slow(monkeypatch: Any, seconds: float, path: str) -> list[int]:
+    """Make the booking hold its transaction open a while, counting the bookings made.
+
+    "full": the full path (`booking_create` inside the key's claim); the one-statement
+    path is switched off. "direct": the one statement, kept uncommitted for a while after
+    it ran, as a slow statement would be — with its locks and its stored key."""
     calls: list[int] = []
+    if path == "full":
+        real = services.booking_create
 
-    def slow_booking(**kwargs: Any) -> Any:
-        calls.append(1)
-        result = real(**kwargs)
-        threading.Event().wait(seconds)  # the twin arrives while we still hold the claim
-        return result
+        def slow_booking(**kwargs: Any) -> Any:
+            calls.append(1)
+            result = real(**kwargs)
+            threading.Event().wait(seconds)  # the twin arrives while we still hold the claim
+            return result
 
-    monkeypatch.setattr(services, "booking_create", slow_booking)
+        monkeypatch.setattr(direct, "book", lambda **kwargs: None)
+        monkeypatch.setattr(services, "booking_create", slow_booking)
+        return calls
+    real_fetch = direct.fetch_prepared
+
+    def slow_statement(sql: str, params: Any) -> Any:
+        if "subject AS" not in sql:
+            return real_fetch(sql, params)
+        with transaction.atomic():
+            rows = real_fetch(sql, params)
+            if rows[0][5] is not None:  # it booked
+                calls.append(1)
+                threading.Event().wait(seconds)
+        return rows
+
+    monkeypatch.setattr(direct, "fetch_prepared", slow_statement)
     return calls
 
 
 @pytest.mark.postgres
 @pytest.mark.xdist_group("concurrency")
 @pytest.mark.django_db(transaction=True)
-def test_two_identical_calls_racing_book_once(care: CareWorld, monkeypatch: Any) -> None:
+@pytest.mark.parametrize("path", ["full", "direct"])
+def test_two_identical_calls_racing_book_once(care: CareWorld, monkeypatch: Any, path: str) -> None:
     require_or_skip(
         connection.vendor == "postgresql", "the idempotency race needs PostgreSQL (DATABASE_URL)"
     )
@@ -639,7 +662,7 @@ def test_two_identical_calls_racing_book_once(care: CareWorld, monkeypatch: Any)
     referrer_api = api_for(None, key=token_key)
     request = ask_over_api(care, referrer_api)
     key = first_option(referrer_api, request["id"])["key"]
-    calls = _slow(monkeypatch, 0.3)
+    calls = _slow(monkeypatch, 0.3, path)
     responses = _race(token_key, request["id"], key, "same-click")
     assert [r.status_code for r in responses] == [201, 201]
     assert responses[0].json() == responses[1].json()
@@ -652,7 +675,10 @@ def test_two_identical_calls_racing_book_once(care: CareWorld, monkeypatch: Any)
 @pytest.mark.postgres
 @pytest.mark.xdist_group("concurrency")
 @pytest.mark.django_db(transaction=True)
-def test_a_twin_that_waits_too_long_gets_409_in_progress(care: CareWorld, monkeypatch: Any) -> None:
+@pytest.mark.parametrize("path", ["full", "direct"])
+def test_a_twin_that_waits_too_long_gets_409_in_progress(
+    care: CareWorld, monkeypatch: Any, path: str
+) -> None:
     require_or_skip(
         connection.vendor == "postgresql", "the idempotency race needs PostgreSQL (DATABASE_URL)"
     )
@@ -660,8 +686,11 @@ def test_a_twin_that_waits_too_long_gets_409_in_progress(care: CareWorld, monkey
     referrer_api = api_for(None, key=token_key)
     request = ask_over_api(care, referrer_api)
     key = first_option(referrer_api, request["id"])["key"]
-    calls = _slow(monkeypatch, 1.0)
+    calls = _slow(monkeypatch, 1.0, path)
     monkeypatch.setattr(care_api, "IDEMPOTENCY_WAIT_SECONDS", 0.2)
+    # The one statement waits for the twin's locks at most this long, then gives way to
+    # the full path, which waits for the twin's key.
+    monkeypatch.setattr(services, "LOCK_TIMEOUT_MS", 200)
     responses = _race(token_key, request["id"], key, "impatient")
     assert sorted(r.status_code for r in responses) == [201, 409]
     waited = next(r for r in responses if r.status_code == 409)

@@ -1008,7 +1008,7 @@ def option_key(
     return signing.dumps(payload, salt=OPTION_SALT, compress=True)
 
 
-def _option_payload(care_request: CareRequest, key: str) -> dict[str, Any]:
+def _option_payload(request_id: int, key: str) -> dict[str, Any]:
     try:
         payload = signing.loads(key, salt=OPTION_SALT, max_age=OPTION_MAX_AGE)
     except signing.SignatureExpired:
@@ -1019,7 +1019,7 @@ def _option_payload(care_request: CareRequest, key: str) -> dict[str, Any]:
         raise exceptions.ValidationError(
             {"option": [_("This is not a proposal for this request.")]}
         ) from None
-    if not isinstance(payload, dict) or payload.get("r") != care_request.pk:
+    if not isinstance(payload, dict) or payload.get("r") != request_id:
         raise exceptions.ValidationError(
             {"option": [_("This is not a proposal for this request.")]}
         )
@@ -1035,17 +1035,15 @@ def _plan(payload: dict[str, Any]) -> services.Plan:
 
 def plan_from_key(care_request: CareRequest, key: str) -> services.Plan:
     """The plan an option key stands for; a forged, stale or foreign key is a 400."""
-    return _plan(_option_payload(care_request, key))
+    return _plan(_option_payload(care_request.pk, key))
 
 
-def facts_from_key(
-    care_request: CareRequest, key: str
-) -> tuple[services.Plan, services.BookingFacts] | None:
+def facts_from_key(request_id: int, key: str) -> tuple[services.Plan, services.BookingFacts] | None:
     """The plan and the facts an option key carries; None when it carries no facts (made
     before keys carried them) or is not a valid key for this request (the full path says
     why)."""
     try:
-        payload = _option_payload(care_request, key)
+        payload = _option_payload(request_id, key)
         if "c" not in payload or "b" not in payload:
             return None
         facts = services.BookingFacts(
@@ -1149,8 +1147,11 @@ def _busy() -> Response:
     )
 
 
-def _fingerprint(request: Request) -> str:
-    data = request.data
+def _fingerprint(request: Request, data: Any = None) -> str:
+    """What the Idempotency-Key stands for: the method, the path and the parsed body
+    (`data`, when the caller parsed it already)."""
+    if data is None:
+        data = request.data
     if hasattr(data, "lists"):  # a form-encoded QueryDict
         data = dict(data.lists())
     body = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
@@ -1306,18 +1307,22 @@ def _idempotent_call(view: APIView, request: Request, call: Callable[[], Respons
 def _book_direct(request: Request, pk: int) -> Response | None:
     """The common cases in one statement (`care.direct`): booked, or a place just taken.
     None when that path cannot answer: then nothing was written and the full path runs."""
-    if not direct.available():
+    if not direct.available() or request.content_type.split(";")[0].strip() != "application/json":
         return None
-    data = request.data
+    try:
+        # The body as DRF's JSON parser reads it, without its content negotiation.
+        data = json.loads(request.body)
+    except ValueError:
+        return None  # the full path says what is wrong
     option = data.get("option") if isinstance(data, dict) else None
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     if not isinstance(option, str) or len(option) > 4000 or len(key) > 200:
-        return None  # the full path says what is wrong
-    found = facts_from_key(CareRequest(pk=pk), option)
+        return None
+    found = facts_from_key(pk, option)
     if found is None:
         return None
     plan, facts = found
-    fingerprint = _fingerprint(request) if key else ""
+    fingerprint = _fingerprint(request, data) if key else ""
     outcome = direct.book(
         actor=request.user,
         request_id=pk,

@@ -75,7 +75,8 @@ def book(
         demand = services.slot_demand(needs, recipients, plan, bands)
     except ValidationError:
         return None
-    if not demand or any(services.part_started(k[1], k[2]) for k in demand):
+    now = timezone.now()
+    if not demand or any(services.part_started(k[1], k[2], now) for k in demand):
         return None
     rows = services.booking_order(needs, recipients, bands, plan)
     job = services.notify_job(request_id, "confirmation")
@@ -95,10 +96,9 @@ def book(
     ctes, cte_params = services.booking_ctes(
         request_id=request_id,
         rows=[(r[0].pk, *r[1:]) for r in rows],
-        demand=demand,
         network="(SELECT network_id FROM subject)",
         inserts=inserts,
-        now=timezone.now(),
+        now=now,
     )
     scope, scope_params = access.clients_sql_inline(actor, "r.client_id")
     stored, stored_params = "", list[Any]()

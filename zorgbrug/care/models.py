@@ -334,7 +334,8 @@ class CareRequest(models.Model):
         max_length=20,
         choices=RequestStatus.choices,
         default=RequestStatus.OPEN,
-        db_index=True,
+        # Not indexed: lists filter by network or client first, and an unindexed status
+        # lets a booking's status change be a HOT update (no index entry rewritten).
     )
     status_reason = models.CharField(max_length=300, blank=True, default="")
     organisation = models.ForeignKey(
@@ -403,11 +404,16 @@ class Booking(models.Model):
         "clients.CareRecipient", on_delete=models.PROTECT, related_name="bookings"
     )
     slot = models.ForeignKey(CapacitySlot, on_delete=models.PROTECT, related_name="bookings")
-    care_site = models.ForeignKey(CareSite, on_delete=models.PROTECT, related_name="bookings")
+    # Looked up through the (care_site, date, day_part) index below: no index of its own.
+    care_site = models.ForeignKey(
+        CareSite, on_delete=models.PROTECT, related_name="bookings", db_index=False
+    )
     date = models.DateField(db_index=True)
     day_part = models.CharField(max_length=2, choices=DayPart.choices)
+    # Not indexed: every query narrows by site, date, request or child first; each index
+    # is one more entry to write per booking.
     status = models.CharField(
-        max_length=20, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED, db_index=True
+        max_length=20, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED
     )
     uses_vacancy = models.BooleanField(default=False)
     created_by = models.ForeignKey(
