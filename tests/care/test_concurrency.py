@@ -20,16 +20,18 @@ from django.db.models import Count
 
 from tests.care.conftest import CareWorld
 from tests.conftest import require_or_skip
-from zorgbrug.care import services
+from zorgbrug.care import direct, services
 from zorgbrug.care.models import (
     HOLDING,
     Activity,
+    AgeBand,
     Booking,
     CapacitySlot,
     CareRequest,
+    IdempotencyRecord,
     NeededSlot,
 )
-from zorgbrug.clients.models import CareRecipient, Client
+from zorgbrug.clients.models import CareRecipient, Client, FollowingOrganisation
 
 WORKERS = 32
 ATTEMPTS = 2000
@@ -117,7 +119,39 @@ def _contested_requests(
     return work, slots
 
 
-def _hammer(work: list[tuple[int, dict[Any, int]]]) -> tuple[Counter[str], list[int]]:
+def _follow(care: CareWorld, work: list[tuple[int, dict[Any, int]]]) -> None:
+    """The one-statement path books only for a referrer who follows the client."""
+    client_ids = CareRequest.objects.filter(pk__in=[w[0] for w in work]).values_list(
+        "client_id", flat=True
+    )
+    FollowingOrganisation.objects.bulk_create(
+        [FollowingOrganisation(client_id=c, organisation=care.world.org) for c in client_ids]
+    )
+
+
+def _book_direct(care: CareWorld, request_id: int, plan: dict[Any, int]) -> str:
+    """One booking through the booking API's one statement: its outcome's name."""
+    facts = services.BookingFacts.of(
+        CareRecipient.objects.filter(care_requests=request_id),
+        AgeBand.objects.filter(network=care.world.network),
+    )
+    outcome = direct.book(
+        actor=care.world.referrer,
+        request_id=request_id,
+        plan=plan,
+        facts=facts,
+        key=f"race-{request_id}",
+        fingerprint="f",
+    )
+    if isinstance(outcome, direct.Booked):
+        return "booked"
+    # None: a lock waited for too long (the API would then take the full path).
+    return type(outcome).__name__
+
+
+def _hammer(
+    work: list[tuple[int, dict[Any, int]]], book: Any = None
+) -> tuple[Counter[str], list[int]]:
     jobs: queue.Queue[tuple[int, dict[Any, int]]] = queue.Queue()
     for item in work:
         jobs.put(item)
@@ -135,6 +169,13 @@ def _hammer(work: list[tuple[int, dict[Any, int]]]) -> tuple[Counter[str], list[
                     request_id, plan = jobs.get_nowait()
                 except queue.Empty:
                     return
+                if book is not None:
+                    result = book(request_id, plan)
+                    with lock:
+                        outcome[result] += 1
+                        if result == "booked":
+                            succeeded.append(request_id)
+                    continue
                 request = CareRequest(pk=request_id)
                 try:
                     services.booking_create(
@@ -167,10 +208,19 @@ def _require_postgres() -> None:
     )
 
 
-def test_concurrent_bookings_never_overbook(care: CareWorld) -> None:
+@pytest.mark.parametrize("path", ["service", "api_statement"])
+def test_concurrent_bookings_never_overbook(care: CareWorld, path: str) -> None:
+    """Both ways of booking: `booking_create` (pages, the waiting list, the API's full
+    path) and the booking API's one statement (`care.direct`)."""
     _require_postgres()
     work, slots = _contested_requests(care)
-    outcome, succeeded = _hammer(work)
+    if path == "api_statement":
+        _follow(care, work)
+        outcome, succeeded = _hammer(work, lambda r, p: _book_direct(care, r, p))
+        assert outcome["NoneType"] == 0, outcome  # no lock waited 3 s
+        assert IdempotencyRecord.objects.filter(status_code=201).count() == outcome["booked"]
+    else:
+        outcome, succeeded = _hammer(work)
     assert sum(outcome.values()) == ATTEMPTS
     per_slot = dict(
         Booking.objects.filter(status__in=HOLDING)
