@@ -11,6 +11,7 @@ nothing there and gets the full path's answer.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -227,7 +228,7 @@ def test_the_unchanged_request_books_directly(care: CareWorld) -> None:
     outcome = _direct_call(care, key, request["id"])
     assert isinstance(outcome, direct.Booked)
     assert Booking.objects.count() == 18
-    assert IdempotencyRecord.objects.get(key="k-direct").body == outcome.answer
+    assert IdempotencyRecord.objects.get(key="k-direct").body == json.loads(outcome.answer)
 
 
 @pytest.mark.parametrize("who", ["other_referrer", "far_referrer", "provider", "researcher"])

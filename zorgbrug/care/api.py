@@ -36,7 +36,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -1304,7 +1304,7 @@ def _idempotent_call(view: APIView, request: Request, call: Callable[[], Respons
         raise
 
 
-def _book_direct(request: Request, pk: int) -> Response | None:
+def _book_direct(request: Request, pk: int) -> HttpResponse | None:
     """The common cases in one statement (`care.direct`): booked, or a place just taken.
     None when that path cannot answer: then nothing was written and the full path runs."""
     if not direct.available() or request.content_type.split(";")[0].strip() != "application/json":
@@ -1332,7 +1332,11 @@ def _book_direct(request: Request, pk: int) -> Response | None:
         fingerprint=fingerprint,
     )
     if isinstance(outcome, direct.Booked):
-        return Response(outcome.answer, status=status.HTTP_201_CREATED)
+        if request.accepted_renderer.format == "json":  # sent as the statement wrote it
+            return HttpResponse(
+                outcome.answer, status=status.HTTP_201_CREATED, content_type="application/json"
+            )
+        return Response(json.loads(outcome.answer), status=status.HTTP_201_CREATED)
     if outcome is None:
         return None
     refusal = _error(outcome.messages[0], "no_longer_available", status.HTTP_409_CONFLICT)
@@ -1388,7 +1392,7 @@ class BookApi(APIView):
             "gets it as pending."
         ),
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: int) -> HttpResponse:
         answer = _book_direct(request, pk)
         if answer is not None:
             return answer

@@ -53,7 +53,7 @@ def available() -> bool:
 
 @dataclass(frozen=True)
 class Booked:
-    answer: dict[str, Any]  # the API's answer, as stored with the Idempotency-Key
+    answer: str  # the API's answer (JSON text), as stored with the Idempotency-Key
 
 
 def book(
@@ -159,7 +159,7 @@ def book(
                (SELECT json_build_array(l.day, l.part, l.name) FROM locked l
                 WHERE l.id = v.full_slot),
                (SELECT status FROM claim),
-               (SELECT body FROM answer),
+               (SELECT body::text FROM answer),
                (SELECT count(notified) FROM queued)
         FROM verdict v
     """  # noqa: S608 - the statement's parts are code; values are bound

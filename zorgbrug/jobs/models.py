@@ -21,9 +21,8 @@ class Job(models.Model):
     kind = models.CharField(max_length=80)
     title = models.CharField(max_length=200)
     params = models.JSONField(default=dict, blank=True)
-    state = models.CharField(
-        max_length=10, choices=JobState.choices, default=JobState.PENDING, db_index=True
-    )
+    # Indexed only where it is searched: the relay's pending jobs (Meta.indexes).
+    state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.PENDING)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     message = models.CharField(max_length=300, blank=True)
@@ -46,6 +45,15 @@ class Job(models.Model):
         verbose_name = _("background job")
         verbose_name_plural = _("background jobs")
         ordering = ["-created_at"]
+        indexes = [
+            # The relay's queue, oldest first: small (only pending jobs), and one index
+            # entry per job written (bookings write one job each) instead of two.
+            models.Index(
+                fields=["created_at"],
+                name="jobs_job_pending",
+                condition=models.Q(state="pending"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.id} ({self.state})"
