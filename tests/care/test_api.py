@@ -641,7 +641,7 @@ def _slow(monkeypatch: Any, seconds: float, path: str) -> list[int]:
             return real_fetch(sql, params)
         with transaction.atomic():
             rows = real_fetch(sql, params)
-            if rows[0][5] is not None:  # it booked
+            if rows[0][4] is not None:  # it booked (the answer)
                 calls.append(1)
                 threading.Event().wait(seconds)
         return rows

@@ -277,14 +277,39 @@ def test_a_place_taken_meanwhile_is_answered_directly_and_stored(care: CareWorld
     request = ask_over_api(care, api)
     key = first_option(api, request["id"])["key"]
     CapacitySlot.objects.filter(care_site_id=care.near.pk).update(booked=2)
-    outcome = _direct_call(care, key, request["id"])
-    assert isinstance(outcome, services.NoLongerAvailable)
-    assert "was just taken" in outcome.messages[0]
-    assert not Booking.objects.exists()
-    assert not IdempotencyRecord.objects.exists()  # the caller stores the refusal
-    response = book(api, request["id"], key, "gone")
+    found = care_api.facts_from_key(request["id"], key)
+    assert found is not None
+    plan, facts = found
+    recipients, bands = facts.objects()
+    demand = services.slot_demand(sorted(plan), recipients, plan, bands)
+    first_full = min(
+        (
+            CapacitySlot.objects.get(care_site_id=site, date=day, day_part=part, age_band_id=band)
+            for site, day, part, band in demand
+            if site == care.near.pk
+        ),
+        key=lambda slot: slot.pk,
+    )
+    try:
+        with transaction.atomic():
+            outcome = _direct_call(care, key, request["id"])
+            assert isinstance(outcome, direct.Refused)
+            # Worded as the full path words it: the first counter (by id) found full.
+            assert outcome.answer == {
+                "detail": str(services.NoLongerAvailable(first_full).messages[0]),
+                "code": "no_longer_available",
+            }
+            assert not Booking.objects.exists()
+            stored = IdempotencyRecord.objects.get(key="k-direct")
+            assert (stored.status_code, stored.body) == (409, outcome.answer)
+            raise _Undo
+    except _Undo:
+        pass
+    response = book(api_for(care.world.referrer, "fr"), request["id"], key, "gone")
     assert response.status_code == 409 and response.json()["code"] == "no_longer_available"
+    assert "vient d'être prise" in response.json()["detail"]
     assert IdempotencyRecord.objects.get(key="gone").status_code == 409
+    assert not Booking.objects.exists()
 
 
 def test_a_lock_timeout_writes_nothing_and_falls_back(

@@ -1339,16 +1339,7 @@ def _book_direct(request: Request, pk: int) -> HttpResponse | None:
         return Response(json.loads(outcome.answer), status=status.HTTP_201_CREATED)
     if outcome is None:
         return None
-    refusal = _error(outcome.messages[0], "no_longer_available", status.HTTP_409_CONFLICT)
-    if key and not direct.store_refusal(
-        actor=request.user,
-        key=key,
-        fingerprint=fingerprint,
-        status_code=refusal.status_code,
-        body=refusal.data,
-    ):
-        return None  # a twin call stored its answer meanwhile: the full path replays it
-    return refusal
+    return Response(outcome.answer, status=status.HTTP_409_CONFLICT)
 
 
 class BookApi(APIView):

@@ -18,18 +18,17 @@ trivial call. Here the call is one statement, committed on its own:
 - whatever it refuses, it writes nothing.
 
 This path only answers the common cases: booked (201) and "a place was just taken" (409,
-stored with the key by a second statement). Anything else — a key seen before, a request
-that changed or is no longer bookable, a user who may not see it, a child already placed,
-a lock timeout, a key without facts — leaves nothing written and returns None, and the
-caller runs the full path, which gives the precise answer. Both paths use the same
-counters and constraints, so the guarantees (never overbooked, all or nothing, never
-twice for one key) are the database's in both; tests hold the two paths' answers, rows and
-audit events to each other.
+worded in the reader's language and stored with the key by the same statement).
+Anything else — a key seen before, a request that changed or is no longer bookable, a
+user who may not see it, a child already placed, a lock timeout, a key without facts —
+leaves nothing written and returns None, and the caller runs the full path, which gives
+the precise answer. Both paths use the same counters and constraints, so the guarantees
+(never overbooked, all or nothing, never twice for one key) are the database's in both;
+tests hold the two paths' answers, rows and audit events to each other.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,10 +38,9 @@ from django.utils import timezone
 
 from zorgbrug.access import scoping as access
 from zorgbrug.care import services
-from zorgbrug.care.models import CapacitySlot, CareSite, IdempotencyRecord
+from zorgbrug.care.models import DayPart, IdempotencyRecord
 from zorgbrug.core.db import fetch_prepared, insert_select
 from zorgbrug.jobs.services import job_written
-from zorgbrug.network.models import Site
 
 
 def available() -> bool:
@@ -56,6 +54,18 @@ class Booked:
     answer: str  # the API's answer (JSON text), as stored with the Idempotency-Key
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A place was taken meanwhile: nothing booked; the answer (409) is stored with the
+    Idempotency-Key by the same statement."""
+
+    answer: dict[str, Any]
+
+
+# Placeholders the statement fills in when it words a refusal (`NoLongerAvailable.text`).
+_DATE, _PART, _SITE = "{{date}}", "{{part}}", "{{site}}"
+
+
 def book(
     *,
     actor: Any,
@@ -64,9 +74,10 @@ def book(
     facts: services.BookingFacts,
     key: str | None,
     fingerprint: str,
-) -> Booked | services.NoLongerAvailable | None:
-    """Book the request on the plan in one statement: Booked, NoLongerAvailable (nothing
-    written; the caller stores its answer), or None (nothing written: run the full path)."""
+) -> Booked | Refused | None:
+    """Book the request on the plan in one statement: Booked, Refused (a place was taken
+    meanwhile; only the answer is stored), or None (nothing written: run the full
+    path)."""
     if not available():
         return None
     needs = sorted(plan)
@@ -104,9 +115,20 @@ def book(
     stored, stored_params = "", list[Any]()
     if key:
         record = IdempotencyRecord(user_id=actor.pk, key=key, fingerprint=fingerprint)
-        record.status_code = 201
-        insert_sql, stored_params = insert_select(record, "answer", {"body": "answer.body::jsonb"})
+        insert_sql, stored_params = insert_select(
+            record,
+            "outcome",
+            {"status_code": "outcome.status_code", "body": "outcome.body::jsonb"},
+        )
         stored = f", stored AS ({insert_sql})"
+    # A refusal is worded here, in the reader's language, and completed by the statement.
+    parts = " ".join("WHEN %s THEN %s" for _ in DayPart.choices)
+    refusal_params: list[Any] = [
+        services.NoLongerAvailable.text(_DATE, _PART, _SITE),
+        *(str(v) for choice in DayPart.choices for v in choice),
+        services.NoLongerAvailable.text(),
+        [str(s) for s in services.BOOKABLE],
+    ]
     # The needs, children and bands compared as text in one array each, in the orders
     # the full path reads them (day-parts bytewise, as Python sorts them).
     sql = f"""
@@ -154,12 +176,24 @@ def book(
                 )
             ) AS body
             FROM claim c
+        ), outcome AS (
+            SELECT 201 AS status_code, body FROM answer
+            UNION ALL
+            SELECT 409, json_build_object(
+                'detail', CASE WHEN v.complete THEN
+                    replace(replace(replace(%s, '{_DATE}', to_char(l.day, 'DD/MM/YYYY')),
+                                    '{_PART}', CASE l.part {parts} END), '{_SITE}', l.name)
+                    ELSE %s END,
+                'code', 'no_longer_available')
+            FROM verdict v
+            CROSS JOIN subject s
+            LEFT JOIN locked l ON l.id = v.full_slot
+            WHERE s.status = ANY(%s) AND NOT (v.complete AND v.fits)
         ){stored}
         SELECT (SELECT status FROM subject), v.complete, v.fits,
-               (SELECT json_build_array(l.day, l.part, l.name) FROM locked l
-                WHERE l.id = v.full_slot),
                (SELECT status FROM claim),
                (SELECT body::text FROM answer),
+               (SELECT body FROM outcome WHERE status_code = 409),
                (SELECT count(notified) FROM queued)
         FROM verdict v
     """  # noqa: S608 - the statement's parts are code; values are bound
@@ -173,6 +207,7 @@ def book(
         *cte_params,
         request_id,
         request_id,
+        *refusal_params,
         *stored_params,
     ]
     try:
@@ -185,38 +220,12 @@ def book(
         # A lock timeout, the key stored by a twin call, a child placed by another
         # request: nothing was written; the full path answers.
         return None
-    ((status, complete, fits, full, claimed, answer, _),) = found
+    ((status, complete, fits, claimed, answer, refusal, _),) = found
     if status is None or status not in services.BOOKABLE:
         return None  # not the user's, changed since the proposal, or not bookable
-    if not complete:
-        return services.NoLongerAvailable()
-    if not fits:
-        day, part, name = full
-        return services.NoLongerAvailable(
-            CapacitySlot(
-                date=dt.date.fromisoformat(day),
-                day_part=part,
-                care_site=CareSite(site=Site(name=name)),
-            )
-        )
+    if not (complete and fits):
+        return Refused(answer=refusal)
     if claimed is None:
         return None  # booked by someone else a moment ago: the full path says so
     job_written(job, notified=True)  # its id came with it (a UUID made in Python)
     return Booked(answer=answer)
-
-
-def store_refusal(
-    *, actor: Any, key: str, fingerprint: str, status_code: int, body: dict[str, Any]
-) -> bool:
-    """Keep a refusal with its Idempotency-Key (one statement), so that a retry gets the
-    same answer; False when the key was stored meanwhile (a twin call: the full path
-    answers with what is stored)."""
-    record = IdempotencyRecord(
-        user_id=actor.pk, key=key, fingerprint=fingerprint, status_code=status_code, body=body
-    )
-    sql, params = insert_select(record, "(SELECT 1) AS one", {})
-    sql += ' ON CONFLICT ("user_id", "key") DO NOTHING RETURNING "id"'
-    if connection.in_atomic_block:
-        with transaction.atomic():
-            return bool(fetch_prepared(sql, params))
-    return bool(fetch_prepared(sql, params))

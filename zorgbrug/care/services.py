@@ -81,16 +81,21 @@ class Busy(Exception):
 class NoLongerAvailable(ValidationError):
     def __init__(self, slot: CapacitySlot | None = None) -> None:
         if slot is None:
-            text = _("A place in this proposal is no longer free. Search again.")
+            text = self.text()
         else:
-            text = _(
-                "The last place on %(date)s (%(part)s) at %(site)s was just taken. Search again."
-            ) % {
-                "date": slot.date.strftime("%d/%m/%Y"),
-                "part": slot.get_day_part_display(),
-                "site": slot.care_site.site.name,
-            }
+            date = slot.date.strftime("%d/%m/%Y")
+            text = self.text(date, slot.get_day_part_display(), slot.care_site.site.name)
         super().__init__(text, code="no_longer_available")
+
+    @staticmethod
+    def text(date: str | None = None, part: str = "", site: str = "") -> str:
+        """The message, in the active language: which place was taken, when known. (The
+        booking API's one statement fills in the same message with placeholders.)"""
+        if date is None:
+            return _("A place in this proposal is no longer free. Search again.")
+        return _(
+            "The last place on %(date)s (%(part)s) at %(site)s was just taken. Search again."
+        ) % {"date": date, "part": part, "site": site}
 
 
 # --- Permissions ----------------------------------------------------------------------
