@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -181,8 +182,15 @@ class AuditEvent(models.Model):
     network = models.ForeignKey(
         "network.Network", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Empty for events on records of no single organisation (a client, a booking): indexed
+    # only where set (Meta.indexes), so that those events write no entry for it.
     organisation = models.ForeignKey(
-        "network.Organisation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "network.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     path = models.CharField(max_length=300, blank=True)
@@ -192,7 +200,14 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit log")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(
+                fields=["organisation"],
+                name="auditevent_organisation",
+                condition=Q(organisation__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}"

@@ -421,14 +421,26 @@ class Booking(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Empty when a booking is made: indexed only where set (Meta.indexes), so that a new
+    # booking writes no index entry for them.
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     arrived_at = models.TimeField(null=True, blank=True)
     picked_up_at = models.TimeField(null=True, blank=True)
     picked_up_by = models.CharField(max_length=200, blank=True, default="")
     attendance_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -443,7 +455,19 @@ class Booking(models.Model):
                 name="booking_one_place_per_child_and_day_part",
             ),
         ]
-        indexes = [models.Index(fields=["care_site", "date", "day_part"])]
+        indexes = [
+            models.Index(fields=["care_site", "date", "day_part"]),
+            models.Index(
+                fields=["cancelled_by"],
+                name="booking_cancelled_by",
+                condition=Q(cancelled_by__isnull=False),
+            ),
+            models.Index(
+                fields=["attendance_by"],
+                name="booking_attendance_by",
+                condition=Q(attendance_by__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"booking {self.pk}: {self.recipient_id} {self.date} {self.day_part}"
