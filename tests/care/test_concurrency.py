@@ -135,11 +135,12 @@ def _book_direct(care: CareWorld, request_id: int, plan: dict[Any, int]) -> str:
         CareRecipient.objects.filter(care_requests=request_id),
         AgeBand.objects.filter(network=care.world.network),
     )
+    rows = facts.rows(plan)
+    assert rows is not None
     outcome = direct.book(
         actor=care.world.referrer,
         request_id=request_id,
-        plan=plan,
-        facts=facts,
+        prepared=direct.Prepared(rows=rows, digest=facts.digest()),
         key=f"race-{request_id}",
         fingerprint="f",
     )

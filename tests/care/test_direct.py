@@ -157,14 +157,12 @@ def test_both_paths_answer_and_write_the_same(
 
 
 def _direct_call(care: CareWorld, key: str, request_id: int, actor: Any = None) -> Any:
-    found = care_api.facts_from_key(request_id, key)
-    assert found is not None
-    plan, facts = found
+    prepared = care_api.prepared_from_key(request_id, key)
+    assert prepared is not None
     return direct.book(
         actor=actor or care.world.referrer,
         request_id=request_id,
-        plan=plan,
-        facts=facts,
+        prepared=prepared,
         key="k-direct",
         fingerprint="f",
     )
@@ -262,11 +260,11 @@ def test_a_key_made_before_keys_carried_facts_books_on_the_full_path(care: CareW
     key = first_option(api, request["id"])["key"]
     payload = signing.loads(key, salt=care_api.OPTION_SALT)
     old = signing.dumps(
-        {k: v for k, v in payload.items() if k not in {"c", "b"}},
+        {k: v for k, v in payload.items() if k not in {"k", "a", "h"}},
         salt=care_api.OPTION_SALT,
         compress=True,
     )
-    assert care_api.facts_from_key(request["id"], old) is None
+    assert care_api.prepared_from_key(request["id"], old) is None
     assert book(api, request["id"], old, "old-key").status_code == 201
     assert Booking.objects.count() == 18
     assert IdempotencyRecord.objects.get(key="old-key").status_code == 201
@@ -277,15 +275,12 @@ def test_a_place_taken_meanwhile_is_answered_directly_and_stored(care: CareWorld
     request = ask_over_api(care, api)
     key = first_option(api, request["id"])["key"]
     CapacitySlot.objects.filter(care_site_id=care.near.pk).update(booked=2)
-    found = care_api.facts_from_key(request["id"], key)
-    assert found is not None
-    plan, facts = found
-    recipients, bands = facts.objects()
-    demand = services.slot_demand(sorted(plan), recipients, plan, bands)
+    prepared = care_api.prepared_from_key(request["id"], key)
+    assert prepared is not None
     first_full = min(
         (
             CapacitySlot.objects.get(care_site_id=site, date=day, day_part=part, age_band_id=band)
-            for site, day, part, band in demand
+            for _child, site, day, part, band in prepared.rows
             if site == care.near.pk
         ),
         key=lambda slot: slot.pk,
@@ -328,3 +323,38 @@ def test_a_lock_timeout_writes_nothing_and_falls_back(
     assert _direct_call(care, key, request["id"]) is None
     monkeypatch.undo()
     _nothing_written()
+
+
+def test_an_option_key_reveals_no_birth_date_and_its_digest_is_the_databases(
+    care: CareWorld,
+) -> None:
+    """The key is signed, not encrypted: it carries the children's ids and age bands and a
+    digest keyed with the server's secret — and the statement's digest of the same facts,
+    made from the database, is the same text."""
+    api = api_for(care.world.referrer)
+    request = ask_over_api(care, api)
+    key = first_option(api, request["id"])["key"]
+    payload = signing.loads(key, salt=care_api.OPTION_SALT)
+    care_request = CareRequest.objects.get(pk=request["id"])
+    births = [c.birth_date for c in care_request.recipients.all()]
+    text = json.dumps(payload)
+    for birth in births:
+        assert birth.isoformat() not in text and str(birth.toordinal()) not in text
+    facts = services.booking_facts(care_request)
+    assert payload["h"] == facts.digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {services.FACTS_DIGEST_SQL} FROM care_carerequest r WHERE r.id = %s",  # noqa: S608
+            [services.facts_secret(), care_request.pk],
+        )
+        assert cursor.fetchone() == (facts.digest(),)
+    # A request without children digests alike too (no children: an empty part).
+    care_request.recipients.clear()
+    empty = services.booking_facts(care_request)
+    assert empty.canonical().startswith("|")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {services.FACTS_DIGEST_SQL} FROM care_carerequest r WHERE r.id = %s",  # noqa: S608
+            [services.facts_secret(), care_request.pk],
+        )
+        assert cursor.fetchone() == (empty.digest(),)

@@ -986,9 +986,10 @@ def option_key(
 ) -> str:
     """The option's plan, signed: whoever holds it can book exactly this plan, nothing else.
 
-    It also carries the facts the plan was made for (the children's ids and birth dates,
-    the network's age bands: no names), read now when not given, so that the booking can
-    check them in its one statement instead of reading them first (`care.direct`).
+    It also carries what the booking API's one statement needs (`care.direct`): the
+    children's ids, the age band each takes on each day-part, and a keyed digest of the
+    facts those were worked out from (`BookingFacts`, read now when not given) — no
+    names, no birth dates.
     """
     if facts is None:
         facts = services.booking_facts(care_request)
@@ -997,14 +998,12 @@ def option_key(
     needs = sorted(option.plan)
     first = needs[0][0].toordinal() if needs else 0
     plan = [[d.toordinal() - first, part, index[option.plan[(d, part)]]] for d, part in needs]
-    payload = {
-        "r": care_request.pk,
-        "s": sites,
-        "d": first,
-        "p": plan,
-        "c": [[pk, birth.toordinal()] for pk, birth in facts.recipients],
-        "b": [list(band) for band in facts.bands],
-    }
+    payload: dict[str, Any] = {"r": care_request.pk, "s": sites, "d": first, "p": plan}
+    rows = facts.rows(option.plan)
+    if rows is not None:
+        payload["k"] = [pk for pk, _birth in facts.recipients]
+        payload["a"] = [row[4] for row in rows]
+        payload["h"] = facts.digest()
     return signing.dumps(payload, salt=OPTION_SALT, compress=True)
 
 
@@ -1038,19 +1037,23 @@ def plan_from_key(care_request: CareRequest, key: str) -> services.Plan:
     return _plan(_option_payload(care_request.pk, key))
 
 
-def facts_from_key(request_id: int, key: str) -> tuple[services.Plan, services.BookingFacts] | None:
-    """The plan and the facts an option key carries; None when it carries no facts (made
-    before keys carried them) or is not a valid key for this request (the full path says
-    why)."""
+def prepared_from_key(request_id: int, key: str) -> direct.Prepared | None:
+    """The bookings an option key stands for, as the one statement books them; None when
+    the key carries no such part (made before keys did) or is not a valid key for this
+    request (the full path says why)."""
     try:
         payload = _option_payload(request_id, key)
-        if "c" not in payload or "b" not in payload:
+        plan = _plan(payload)
+        children, bands, digest = payload["k"], payload["a"], payload["h"]
+        needs = sorted(plan)
+        if len(bands) != len(needs) * len(children) or not isinstance(digest, str):
             return None
-        facts = services.BookingFacts(
-            recipients=tuple((pk, dt.date.fromordinal(d)) for pk, d in payload["c"]),
-            bands=tuple((pk, lo, hi) for pk, lo, hi in payload["b"]),
-        )
-        return _plan(payload), facts
+        rows = [
+            (int(child), plan[need], need[0], need[1], int(bands[i * len(children) + j]))
+            for i, need in enumerate(needs)
+            for j, child in enumerate(children)
+        ]
+        return direct.Prepared(rows=rows, digest=digest)
     except (exceptions.ValidationError, ValueError, TypeError, KeyError, IndexError):
         return None
 
@@ -1318,16 +1321,14 @@ def _book_direct(request: Request, pk: int) -> HttpResponse | None:
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     if not isinstance(option, str) or len(option) > 4000 or len(key) > 200:
         return None
-    found = facts_from_key(pk, option)
-    if found is None:
+    prepared = prepared_from_key(pk, option)
+    if prepared is None:
         return None
-    plan, facts = found
     fingerprint = _fingerprint(request, data) if key else ""
     outcome = direct.book(
         actor=request.user,
         request_id=pk,
-        plan=plan,
-        facts=facts,
+        prepared=prepared,
         key=key or None,
         fingerprint=fingerprint,
     )

@@ -6,10 +6,10 @@ with its needs, children and age bands, book, store the answer, commit. Each cos
 round trip and Python work, and together they cost two to three times an authenticated
 trivial call. Here the call is one statement, committed on its own:
 
-- the option key carries the facts the proposal was made for (the children and their
-  birth dates, the network's age bands; `BookingFacts`), so the demand and the order of
-  the bookings are worked out in Python before the statement, by the same functions as on
-  the full path (`slot_demand`, `booking_order`, `part_started`);
+- the option key carries the bookings its proposal worked out (the child, site, day-part
+  and age band of each, by the same functions as the full path: `BookingFacts.rows`) and
+  a keyed digest of the facts they rest on (the children's birth dates, the network's
+  age bands; no birth date is in the key);
 - the statement checks that those facts still hold, together with the user's scope
   (`scoping.clients_sql_inline`) — an unchanged request of a client the user follows —
   and then does what the full path's booking statement does (`services.booking_ctes`:
@@ -29,10 +29,11 @@ tests hold the two paths' answers, rows and audit events to each other.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
@@ -47,6 +48,14 @@ def available() -> bool:
     """Whether this path can be used: PostgreSQL, with the atomic counters (the control
     test switches them off to show the race; then only the full path runs)."""
     return connection.vendor == "postgresql" and services.ATOMIC_COUNTERS
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What an option key carries for the statement (`care.api.prepared_from_key`)."""
+
+    rows: list[tuple[int, int, dt.date, str, int]]  # (child, site, date, day-part, band)
+    digest: str  # `BookingFacts.digest` of the facts the rows were worked out from
 
 
 @dataclass(frozen=True)
@@ -70,8 +79,7 @@ def book(
     *,
     actor: Any,
     request_id: int,
-    plan: services.Plan,
-    facts: services.BookingFacts,
+    prepared: Prepared,
     key: str | None,
     fingerprint: str,
 ) -> Booked | Refused | None:
@@ -80,16 +88,12 @@ def book(
     path)."""
     if not available():
         return None
-    needs = sorted(plan)
-    recipients, bands = facts.objects()
-    try:
-        demand = services.slot_demand(needs, recipients, plan, bands)
-    except ValidationError:
-        return None
+    rows = prepared.rows
+    needs = sorted({(day, part) for _child, _site, day, part, _band in rows})
+    demand = Counter((site, day, part, band) for _child, site, day, part, band in rows)
     now = timezone.now()
-    if not demand or any(services.part_started(k[1], k[2], now) for k in demand):
+    if not demand or any(services.part_started(day, part, now) for day, part in needs):
         return None
-    rows = services.booking_order(needs, recipients, bands, plan)
     job = services.notify_job(request_id, "confirmation")
     inserts = services.booking_inserts(
         actor=actor,
@@ -106,7 +110,7 @@ def book(
     )
     ctes, cte_params = services.booking_ctes(
         request_id=request_id,
-        rows=[(r[0].pk, *r[1:]) for r in rows],
+        rows=rows,
         network="(SELECT network_id FROM subject)",
         inserts=inserts,
         now=now,
@@ -129,8 +133,8 @@ def book(
         services.NoLongerAvailable.text(),
         [str(s) for s in services.BOOKABLE],
     ]
-    # The needs, children and bands compared as text in one array each, in the orders
-    # the full path reads them (day-parts bytewise, as Python sorts them).
+    # The needs compared as text, in the order Python sorts them (day-parts bytewise);
+    # the children and bands by their digest.
     sql = f"""
         WITH subject AS (
             SELECT r.status, r.network_id, r.client_id, c.network_id AS client_network,
@@ -142,14 +146,7 @@ def book(
               AND ARRAY(SELECT to_char(n.date, 'YYYY-MM-DD') || ' ' || n.day_part
                         FROM care_neededslot n WHERE n.request_id = r.id
                         ORDER BY n.date, n.day_part COLLATE "C") = %s::text[]
-              AND ARRAY(SELECT x.id || ' ' || to_char(x.birth_date, 'YYYY-MM-DD')
-                        FROM clients_carerecipient x
-                        JOIN care_carerequest_recipients rr ON rr.carerecipient_id = x.id
-                        WHERE rr.carerequest_id = r.id
-                        ORDER BY x.birth_date, x.id) = %s::text[]
-              AND ARRAY(SELECT b.id || ' ' || b.min_months || ' ' || b.max_months
-                        FROM care_ageband b WHERE b.network_id = r.network_id
-                        ORDER BY b.min_months, b.id) = %s::text[]
+              AND {services.FACTS_DIGEST_SQL} = %s
         ), {ctes}, answer AS (
             SELECT json_build_object(
                 'request', %s::bigint,
@@ -202,8 +199,8 @@ def book(
         request_id,
         *scope_params,
         [f"{day.isoformat()} {part}" for day, part in needs],
-        [f"{pk} {birth.isoformat()}" for pk, birth in facts.recipients],
-        [f"{pk} {lo} {hi}" for pk, lo, hi in facts.bands],
+        services.facts_secret(),
+        prepared.digest,
         *cte_params,
         request_id,
         request_id,

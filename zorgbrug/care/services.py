@@ -15,6 +15,8 @@ Locking rules (docs/booking.md has the long version):
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import json
 import time
 from collections import Counter
@@ -22,10 +24,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -931,10 +935,15 @@ def is_child_already_placed(exc: IntegrityError) -> bool:
 
 @dataclass(frozen=True)
 class BookingFacts:
-    """What booking a request rests on besides its needs, as its proposals saw it: its
-    children (id, birth date), oldest first, and the network's age bands (id, from and to
-    months) in the order `band_for` tries them. The booking API's one-statement path
-    (`care.direct`) checks them against the database instead of reading them first."""
+    """What booking a request rests on besides its needs: its children (id, birth date),
+    oldest first, and the network's age bands (id, from and to months) in the order
+    `band_for` tries them.
+
+    Proposals work out from them which age band each child takes on each day-part
+    (`rows`); the booking API's one-statement path (`care.direct`) then books those rows
+    and checks, in the same statement, that the facts are unchanged by comparing their
+    `digest` — a hash keyed with a secret of the server, so that an option key that
+    carries it reveals no birth date."""
 
     recipients: tuple[tuple[int, dt.date], ...]
     bands: tuple[tuple[int, int, int], ...]
@@ -951,12 +960,56 @@ class BookingFacts:
             ),
         )
 
-    def objects(self) -> tuple[list[CareRecipient], list[AgeBand]]:
-        """The facts as the instances `slot_demand` and `booking_order` take (no names)."""
-        return (
-            [CareRecipient(pk=pk, first_name="", birth_date=b) for pk, b in self.recipients],
-            [AgeBand(pk=pk, name="", min_months=lo, max_months=hi) for pk, lo, hi in self.bands],
-        )
+    def rows(self, plan: Plan) -> list[tuple[int, int, dt.date, str, int]] | None:
+        """The bookings the plan makes, in the order they are written: (child id, site id,
+        date, day-part, age band id); None when it cannot be booked (a day-part the plan
+        does not cover, a child outside every age band)."""
+        recipients = [CareRecipient(pk=i, first_name="", birth_date=b) for i, b in self.recipients]
+        bands = [AgeBand(pk=i, name="", min_months=lo, max_months=hi) for i, lo, hi in self.bands]
+        needs = sorted(plan)
+        try:
+            slot_demand(needs, recipients, plan, bands)
+        except ValidationError:
+            return None
+        return [
+            (child.pk, site, day, part, band)
+            for child, site, day, part, band in booking_order(needs, recipients, bands, plan)
+        ]
+
+    def digest(self) -> str:
+        """A keyed hash of the facts, as `FACTS_DIGEST_SQL` computes it from the database."""
+        text = facts_secret() + self.canonical()
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def canonical(self) -> str:
+        children = ",".join(f"{pk} {birth.isoformat()}" for pk, birth in self.recipients)
+        bands = ",".join(f"{pk} {lo} {hi}" for pk, lo, hi in self.bands)
+        return f"{children}|{bands}"
+
+
+def facts_secret() -> str:
+    """The key of `BookingFacts.digest`, derived from the project's secret key."""
+    return _facts_secret(settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _facts_secret(secret_key: str) -> str:
+    return salted_hmac("zorgbrug.care.facts", "digest", secret=secret_key).hexdigest()
+
+
+# `BookingFacts.digest` of request `r` (the secret bound first): the same text, made from
+# the request's children and its network's age bands as they are now.
+FACTS_DIGEST_SQL = """encode(sha256(convert_to(%s
+    || coalesce((SELECT string_agg(x.id || ' ' || to_char(x.birth_date, 'YYYY-MM-DD'), ','
+                                   ORDER BY x.birth_date, x.id)
+                 FROM clients_carerecipient x
+                 JOIN care_carerequest_recipients rr ON rr.carerecipient_id = x.id
+                 WHERE rr.carerequest_id = r.id), '')
+    || '|'
+    || coalesce((SELECT string_agg(b.id || ' ' || b.min_months || ' ' || b.max_months, ','
+                                   ORDER BY b.min_months, b.id)
+                 FROM care_ageband b WHERE b.network_id = r.network_id), ''),
+    'UTF8')), 'hex')"""
 
 
 def booking_facts(request: CareRequest) -> BookingFacts:
