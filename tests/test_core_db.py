@@ -100,6 +100,22 @@ def test_insert_select_writes_computed_columns_and_the_templates_values(world: W
     assert again == sql and params_again != params
 
 
+def test_insert_select_writes_a_value_that_differs_from_the_default(world: World) -> None:
+    """Defaults are prepared once per process; a template that sets another value (or a
+    value equal to it but of another type) still gets its own."""
+    from django.db import connection
+
+    from zorgbrug.core.db import insert_select
+
+    for attempts, state, message in [(0, JobState.PENDING, ""), (3, "done", "twice")]:
+        job = Job(kind="care.notify", title="t", attempts=attempts, state=state, message=message)
+        sql, params = insert_select(job, "(SELECT 1) AS one", {})
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        written = Job.objects.get(pk=job.pk)
+        assert (written.attempts, written.state, written.message) == (attempts, state, message)
+
+
 def test_insert_select_refuses_a_column_the_model_does_not_have() -> None:
     from zorgbrug.core.db import insert_select
 
