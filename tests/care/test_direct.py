@@ -325,6 +325,16 @@ def test_a_lock_timeout_writes_nothing_and_falls_back(
     _nothing_written()
 
 
+def _digest_in_the_database(request_id: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {services.FACTS_DIGEST_SQL} FROM care_carerequest r WHERE r.id = %s",  # noqa: S608
+            [services.facts_secret(), request_id],
+        )
+        (digest,) = cursor.fetchone()
+    return str(digest)
+
+
 def test_an_option_key_reveals_no_birth_date_and_its_digest_is_the_databases(
     care: CareWorld,
 ) -> None:
@@ -342,19 +352,9 @@ def test_an_option_key_reveals_no_birth_date_and_its_digest_is_the_databases(
         assert birth.isoformat() not in text and str(birth.toordinal()) not in text
     facts = services.booking_facts(care_request)
     assert payload["h"] == facts.digest()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {services.FACTS_DIGEST_SQL} FROM care_carerequest r WHERE r.id = %s",  # noqa: S608
-            [services.facts_secret(), care_request.pk],
-        )
-        assert cursor.fetchone() == (facts.digest(),)
+    assert _digest_in_the_database(care_request.pk) == facts.digest()
     # A request without children digests alike too (no children: an empty part).
     care_request.recipients.clear()
     empty = services.booking_facts(care_request)
     assert empty.canonical().startswith("|")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {services.FACTS_DIGEST_SQL} FROM care_carerequest r WHERE r.id = %s",  # noqa: S608
-            [services.facts_secret(), care_request.pk],
-        )
-        assert cursor.fetchone() == (empty.digest(),)
+    assert _digest_in_the_database(care_request.pk) == empty.digest()
