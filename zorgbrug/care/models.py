@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -396,6 +397,19 @@ HOLDING = (
 )
 
 
+def _set_later_by() -> models.ForeignKey[Any, Any]:
+    """Who did something to a booking after it was made: empty when it is made, so not
+    indexed here — `Booking.Meta.indexes` indexes it only where set."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+
+
 class Booking(models.Model):
     """One care recipient in one slot (site, date, day-part)."""
 
@@ -421,27 +435,11 @@ class Booking(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    # Empty when a booking is made: indexed only where set (Meta.indexes), so that a new
-    # booking writes no index entry for them.
-    cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
+    cancelled_by = _set_later_by()
     arrived_at = models.TimeField(null=True, blank=True)
     picked_up_at = models.TimeField(null=True, blank=True)
     picked_up_by = models.CharField(max_length=200, blank=True, default="")
-    attendance_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
+    attendance_by = _set_later_by()
 
     class Meta:
         verbose_name = _("booking")

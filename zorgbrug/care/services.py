@@ -534,7 +534,6 @@ def booking_ctes(
     network: int | str,
     inserts: Inserts,
     now: dt.datetime,
-    gate: str = "",
 ) -> tuple[str, list[Any]]:
     """The common part of the booking statements (PostgreSQL): the `WITH` items that claim
     the request, take every place and write the bookings, the audit event and the
@@ -544,7 +543,7 @@ def booking_ctes(
     day-part, age band id), sent as one JSON parameter (cheaper to send than an array per
     column); the places each counter must give are counted from them. `network` is the
     request's network id, or an SQL expression for it (the one-statement API path reads
-    it in the same statement); `gate` is an extra condition on the counters, "" for none.
+    it in the same statement, and no counter is taken when that finds no request).
 
     The counter rows of the demand are locked in ascending id order (FOR UPDATE under
     ORDER BY locks rows as they are returned), so two bookings never wait in a cycle; once
@@ -577,7 +576,7 @@ def booking_ctes(
                 AND s.day_part = w.part AND s.age_band_id = w.band_id
             JOIN care_caresite cs ON cs.id = s.care_site_id
             JOIN network_site st ON st.id = cs.site_id
-            WHERE cs.network_id = {network_sql} AND cs.is_active {gate}
+            WHERE cs.network_id = {network_sql} AND cs.is_active
             ORDER BY s.id
             FOR UPDATE OF s
         ), verdict AS (
