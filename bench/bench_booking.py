@@ -4,7 +4,10 @@ Set-up (in the scratch database, with bulk_create): a region of 300 providers wi
 of capacity (bench/care_region.py); one-child requests of followed clients, each for the
 morning and afternoon of one day at one of `hot_targets` (site, date) pairs, sent round
 robin, `attempts_per_target` per pair for `places_per_target` places — so that the clients
-compete for the same counter rows and some requests must be refused (409).
+compete for the same counter rows and some requests must be refused (409). Each of
+`rounds` rounds sends the trivial calls and then books its own `hot_targets` pairs: the
+two phases alternate, so that a drift in the machine's speed (a shared host: the same code
+measured 0.38 and 0.42 an hour apart, with the CPU per call 40 % apart) falls on both.
 
 The server is gunicorn (`workers` sync workers, as in production) on 127.0.0.1 with the
 scratch database, DEBUG off and no test settings. 16 client threads with plain
@@ -18,13 +21,15 @@ http.client connections authenticate with a personal token:
 
 Metrics: `overbookings` (day-parts holding more bookings than places; must be 0), counter
 and all-or-nothing checks, `bookings_per_s` (calls that booked, per second),
-`booking_p95_ms`, `trivial_per_s` and their ratio, `search_p95_ms`.
+`booking_p95_ms`, `trivial_per_s` and their ratio (over all rounds; `ratio_per_round`
+shows the spread), `search_p95_ms`.
 Targets: bookings_per_s >= 0.5 x trivial_per_s; booking_p95_ms <= 50; search_p95_ms <= 50.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import http.client
 import json
 import os
@@ -37,6 +42,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +55,7 @@ PARAMS: dict[str, Any] = {
     "seed": 11,
     "clients": 16,
     "workers": 4,
+    "rounds": 3,
     "hot_targets": 40,
     "attempts_per_target": 30,
     "places_per_target": 27,
@@ -257,9 +264,34 @@ def machine_busy() -> tuple[int, int]:
     return sum(values) - idle, sum(values)
 
 
-def busy_share(start: tuple[int, int], end: tuple[int, int]) -> float:
-    total = end[1] - start[1]
-    return round((end[0] - start[0]) / total, 3) if total else 0.0
+class Meter:
+    """One kind of phase, measured over several runs: wall time, gunicorn's and
+    PostgreSQL's CPU, and how busy the machine was (all cores = 1)."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.phases: list[tuple[list[Answer], float]] = []
+        self.server_cpu = self.postgres_cpu = 0.0
+        self.busy = self.ticks = 0
+
+    @property
+    def wall(self) -> float:
+        return sum(wall for _answers, wall in self.phases)
+
+    def measure(self, phase: Callable[[], tuple[list[Answer], float]]) -> list[Answer]:
+        cpu, pg, (busy, ticks) = self.server.cpu_seconds(), postgres_cpu_seconds(), machine_busy()
+        answers, wall = phase()
+        cpu_end, pg_end = self.server.cpu_seconds(), postgres_cpu_seconds()
+        busy_end, ticks_end = machine_busy()
+        self.phases.append((answers, wall))
+        self.server_cpu += cpu_end - cpu
+        self.postgres_cpu += pg_end - pg
+        self.busy += busy_end - busy
+        self.ticks += ticks_end - ticks
+        return answers
+
+    def busy_share(self) -> float:
+        return round(self.busy / self.ticks, 3) if self.ticks else 0.0
 
 
 class Server:
@@ -501,8 +533,9 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
         providers=params["providers"], days=params["days"], seed=params["seed"], first_day=first_day
     )
     _token, token = api_token_issue(user=region.referrer, name="bench")
+    rounds, per_round = params["rounds"], params["hot_targets"]
     hot = _pick_targets(
-        region, params["hot_targets"], first=first_day + dt.timedelta(days=7), skip=set()
+        region, per_round * rounds, first=first_day + dt.timedelta(days=7), skip=set()
     )
     warm = _pick_targets(region, clients * 2, first=first_day + dt.timedelta(days=7), skip=set(hot))
     # Leave a contested target's sites and dates to its own requests: warm-up takes others.
@@ -510,7 +543,12 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
     _set_places(region, hot, params["places_per_target"])
     _set_places(region, warm, 4)
     per_target = params["attempts_per_target"]
-    contested = _booking_calls(region, hot, per_target, "P")
+    # Every round books its own targets: the same contest, round after round.
+    contested_rounds = [
+        _booking_calls(region, hot[i * per_round : (i + 1) * per_round], per_target, f"P{i}")
+        for i in range(rounds)
+    ]
+    contested = [pair for chunk in contested_rounds for pair in chunk]
     warmups = _booking_calls(region, warm, 1, "W")
     # The ten-day search: two siblings (a toddler and a school child), whole days.
     search_days = bookable_days(first_day + dt.timedelta(days=28), 30)[:10]
@@ -546,6 +584,7 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
         workers=params["workers"],
         queue=queue,
     )
+    trivial_meter, booking_meter = Meter(server), Meter(server)
     try:
         server.wait_ready()
         # Warm every worker: imports, connections, caches.
@@ -554,13 +593,18 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
         assert all(a.status == 201 for a in warm_answers), Counter(a.status for a in warm_answers)
 
         load_start = os.getloadavg()[0]
-        cpu_0, pg_0, busy_0 = server.cpu_seconds(), postgres_cpu_seconds(), machine_busy()
-        trivial, trivial_wall = run_phase(server.port, token, me, clients)
-        cpu_1, pg_1, busy_1 = server.cpu_seconds(), postgres_cpu_seconds(), machine_busy()
-        assert all(a.status == 200 for a in trivial), Counter(a.status for a in trivial)
-        booked, booking_wall = run_phase(server.port, token, booking_calls, clients)
-        cpu_2, pg_2, busy_2 = server.cpu_seconds(), postgres_cpu_seconds(), machine_busy()
+        # Trivial and booking phases alternate, round after round: the machine's speed
+        # drifts (a shared host), and each round compares the two at the same moment.
+        trivial: list[Answer] = []
+        booked: list[Answer] = []
+        for chunk in contested_rounds:
+            calls = [call for _pk, call in chunk]
+            trivial += trivial_meter.measure(lambda: run_phase(server.port, token, me, clients))
+            booked += booking_meter.measure(
+                functools.partial(run_phase, server.port, token, calls, clients)
+            )
         load_end = os.getloadavg()[0]
+        assert all(a.status == 200 for a in trivial), Counter(a.status for a in trivial)
         statuses = Counter(a.status for a in booked)
         unexpected = set(statuses) - {201, 409, 503}
         assert not unexpected, (
@@ -598,9 +642,13 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
     )
     outcomes = {pk: answer.status for (pk, _c), answer in zip(contested, booked, strict=True)}
     integrity = _integrity(region, outcomes, needs_per_request=2)
-    trivial_per_s = len(trivial) / trivial_wall
+    trivial_per_s = len(trivial) / trivial_meter.wall
     bookings_ok = statuses[201]
-    bookings_per_s = bookings_ok / booking_wall
+    bookings_per_s = bookings_ok / booking_meter.wall
+    per_round = [
+        (len(t) / tw, sum(a.status == 201 for a in b) / bw)
+        for (t, tw), (b, bw) in zip(trivial_meter.phases, booking_meter.phases, strict=True)
+    ]
     booking_ms = _ms(booked)
     trivial_ms = _ms(trivial)
     search_ms = _ms(search)
@@ -608,20 +656,23 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
     metrics: dict[str, Any] = {
         **integrity,
         "bookings_per_s": round(bookings_per_s, 1),
-        "booking_calls_per_s": round(len(booked) / booking_wall, 1),
+        "booking_calls_per_s": round(len(booked) / booking_meter.wall, 1),
         "booking_p50_ms": booking_ms["p50"],
         "booking_p95_ms": booking_ms["p95"],
         "booking_max_ms": booking_ms["max"],
         "booked": bookings_ok,
         "refused_no_longer_available": statuses[409],
         "busy": statuses[503],
-        "expected_booked": params["hot_targets"] * params["places_per_target"] // 1,
+        "expected_booked": rounds * per_round * params["places_per_target"],
         "replays_checked": len(replays),
         "replay_mismatches": replay_mismatch,
         "trivial_per_s": round(trivial_per_s, 1),
         "trivial_p50_ms": trivial_ms["p50"],
         "trivial_p95_ms": trivial_ms["p95"],
         "booking_to_trivial_ratio": round(bookings_per_s / trivial_per_s, 3),
+        "ratio_per_round": [round(b / t, 3) for t, b in per_round],
+        "trivial_per_s_per_round": [round(t, 1) for t, _b in per_round],
+        "bookings_per_s_per_round": [round(b, 1) for _t, b in per_round],
         "search_p50_ms": search_ms["p50"],
         "search_p95_ms": search_ms["p95"],
         "search_inprocess_p50_ms": search_in["p50"],
@@ -630,14 +681,16 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
         "search_needs": len(proposal["needs"]),
         # The cost per call in gunicorn's own CPU (PostgreSQL's not counted): independent
         # of how busy the machine is, unlike the rates above.
-        "server_cpu_ms_per_trivial": round((cpu_1 - cpu_0) * 1000 / len(trivial), 2),
-        "server_cpu_ms_per_booking_call": round((cpu_2 - cpu_1) * 1000 / len(booked), 2),
+        "server_cpu_ms_per_trivial": round(trivial_meter.server_cpu * 1000 / len(trivial), 2),
+        "server_cpu_ms_per_booking_call": round(booking_meter.server_cpu * 1000 / len(booked), 2),
         # PostgreSQL's own processes, and how busy the whole machine was (all cores = 1):
         # where the rest of the time goes.
-        "postgres_cpu_ms_per_trivial": round((pg_1 - pg_0) * 1000 / len(trivial), 2),
-        "postgres_cpu_ms_per_booking_call": round((pg_2 - pg_1) * 1000 / len(booked), 2),
-        "machine_busy_trivial": busy_share(busy_0, busy_1),
-        "machine_busy_booking": busy_share(busy_1, busy_2),
+        "postgres_cpu_ms_per_trivial": round(trivial_meter.postgres_cpu * 1000 / len(trivial), 2),
+        "postgres_cpu_ms_per_booking_call": round(
+            booking_meter.postgres_cpu * 1000 / len(booked), 2
+        ),
+        "machine_busy_trivial": trivial_meter.busy_share(),
+        "machine_busy_booking": booking_meter.busy_share(),
         "load_average_1m": [round(load_start, 2), round(load_end, 2)],
         **jobs,
         "capacity_slots": region.slots,
