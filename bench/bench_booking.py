@@ -645,7 +645,7 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
     trivial_per_s = len(trivial) / trivial_meter.wall
     bookings_ok = statuses[201]
     bookings_per_s = bookings_ok / booking_meter.wall
-    per_round = [
+    round_rates = [
         (len(t) / tw, sum(a.status == 201 for a in b) / bw)
         for (t, tw), (b, bw) in zip(trivial_meter.phases, booking_meter.phases, strict=True)
     ]
@@ -670,9 +670,9 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
         "trivial_p50_ms": trivial_ms["p50"],
         "trivial_p95_ms": trivial_ms["p95"],
         "booking_to_trivial_ratio": round(bookings_per_s / trivial_per_s, 3),
-        "ratio_per_round": [round(b / t, 3) for t, b in per_round],
-        "trivial_per_s_per_round": [round(t, 1) for t, _b in per_round],
-        "bookings_per_s_per_round": [round(b, 1) for _t, b in per_round],
+        "ratio_per_round": [round(b / t, 3) for t, b in round_rates],
+        "trivial_per_s_per_round": [round(t, 1) for t, _b in round_rates],
+        "bookings_per_s_per_round": [round(b, 1) for _t, b in round_rates],
         "search_p50_ms": search_ms["p50"],
         "search_p95_ms": search_ms["p95"],
         "search_inprocess_p50_ms": search_in["p50"],
