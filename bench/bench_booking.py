@@ -599,7 +599,9 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
         booked: list[Answer] = []
         for chunk in contested_rounds:
             calls = [call for _pk, call in chunk]
-            trivial += trivial_meter.measure(lambda: run_phase(server.port, token, me, clients))
+            trivial += trivial_meter.measure(
+                functools.partial(run_phase, server.port, token, me, clients)
+            )
             booked += booking_meter.measure(
                 functools.partial(run_phase, server.port, token, calls, clients)
             )

@@ -40,7 +40,7 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
     for obj in objs:
         if type(obj) is not model:
             raise TypeError("insert() writes instances of one model at a time")
-        params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+        params.extend(_db_values(obj, fields, connection.alias))
     columns = ", ".join(quote(str(f.column)) for f in fields)
     # Names come from the model, values are bound.
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(objs))}"  # noqa: S608
@@ -71,16 +71,24 @@ def insert_select(
     model = type(template)
     connection = connections[router.db_for_write(model)]
     sql, bound = _insert_select_sql(model, connection.alias, source, tuple(computed.items()))
-    defaults = _prepared_defaults(model, connection.alias)
-    params = []
-    for field in bound:
-        value = getattr(template, field.attname)
+    return sql, _db_values(template, bound, connection.alias)
+
+
+def _db_values(obj: Model, fields: Sequence[Field[Any, Any]], alias: str) -> list[Any]:
+    """The instance's values of `fields` as an INSERT writes them (`pre_save` fills
+    `auto_now_add` dates); a value equal to its field's constant default, and of the same
+    type, is taken as prepared once per process."""
+    connection = connections[alias]
+    defaults = _prepared_defaults(type(obj), alias)
+    values = []
+    for field in fields:
+        value = getattr(obj, field.attname)
         known = defaults.get(field)
         if known is not None and type(value) is type(known[0]) and value == known[0]:
-            params.append(known[1])  # the field's default, prepared once per process
+            values.append(known[1])
         else:
-            params.append(field.get_db_prep_save(field.pre_save(template, True), connection))
-    return sql, params
+            values.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
+    return values
 
 
 @functools.lru_cache(maxsize=64)
