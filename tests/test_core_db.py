@@ -1,4 +1,4 @@
-"""`zorgbrug.core.db.insert`: a plain INSERT that writes what the ORM would have written."""
+"""`zorgbrug.core.db`: plain INSERTs that write what the ORM would have written."""
 
 from __future__ import annotations
 
@@ -71,56 +71,106 @@ def test_fetch_prepared_really_prepares_on_postgresql(world: World) -> None:
         assert cursor.fetchone()[0] == 1
 
 
-def test_insert_select_writes_computed_columns_and_the_templates_values(world: World) -> None:
+def test_row_insert_writes_computed_given_and_default_columns(world: World) -> None:
     """Works on both databases (INSERT … SELECT without a CTE): the computed columns come
-    from the source, every other column from the template, defaults and dates included."""
+    from the source, the given ones from the call, the rest are the model's defaults —
+    constants in the text, the time and fresh defaults bound."""
+    import datetime as dt
+
     from django.db import connection
+    from django.utils import timezone
 
-    from zorgbrug.core.db import insert_select
+    from zorgbrug.core.db import row_insert
 
-    template = AuditEvent(actor=world.referrer, actor_label="t", action="create", detail={"x": 1})
-    sql, params = insert_select(
-        template,
-        "(SELECT 'a' AS label UNION ALL SELECT 'b') AS source",
-        {"object_label": "source.label"},
+    source = "(SELECT 'a' AS label UNION ALL SELECT 'b') AS source"
+    shape = row_insert(
+        AuditEvent,
+        source,
+        (("object_label", "source.label"),),
+        ("actor_id", "actor_label", "action", "detail"),
     )
+    # Constant defaults (the path's empty string, the address's NULL) are in the text.
+    assert "CAST('' AS" in shape.sql and "CAST(NULL AS" in shape.sql
+    assert [f.attname for f in shape.bound] == ["at", "actor_id", "actor_label", "action", "detail"]
+    now = timezone.now() - dt.timedelta(minutes=5)
+    values = {
+        "actor_id": world.referrer.pk,
+        "actor_label": "t",
+        "action": "create",
+        "detail": {"x": 1},
+    }
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(shape.sql, shape.params(values, now))
     rows = list(AuditEvent.objects.filter(actor_label="t").order_by("object_label"))
     assert [r.object_label for r in rows] == ["a", "b"]
     for row in rows:
         assert row.actor_id == world.referrer.pk and row.detail == {"x": 1}
-        assert row.at == template.at and row.path == "" and row.ip_address is None
-    # Built once per shape: the same text the next time, with the next template's values.
-    again, params_again = insert_select(
-        AuditEvent(actor_label="u", action="view"),
-        "(SELECT 'a' AS label UNION ALL SELECT 'b') AS source",
-        {"object_label": "source.label"},
+        assert row.path == "" and row.ip_address is None and row.object_type == ""
+        # `at` defaults to the time it is written (a callable default): made on the call.
+        assert row.at > now
+    # Built once per shape: the same object the next time.
+    again = row_insert(
+        AuditEvent,
+        source,
+        (("object_label", "source.label"),),
+        ("actor_id", "actor_label", "action", "detail"),
     )
-    assert again == sql and params_again != params
+    assert again is shape
 
 
-def test_insert_select_writes_a_value_that_differs_from_the_default(world: World) -> None:
-    """Defaults are prepared once per process; a template that sets another value (or a
-    value equal to it but of another type) still gets its own."""
+def test_row_insert_binds_automatic_dates_and_fresh_defaults(world: World) -> None:
+    """`auto_now_add` takes the call's time, a UUID default is made anew on each call, and
+    a given value that differs from the default is written as given."""
+    import datetime as dt
+
     from django.db import connection
+    from django.utils import timezone
 
-    from zorgbrug.core.db import insert_select
+    from zorgbrug.core.db import row_insert
 
-    for attempts, state, message in [(0, JobState.PENDING, ""), (3, "done", "twice")]:
-        job = Job(kind="care.notify", title="t", attempts=attempts, state=state, message=message)
-        sql, params = insert_select(job, "(SELECT 1) AS one", {})
+    shape = row_insert(Job, "(SELECT 1) AS one", (), ("kind", "title", "attempts", "message"))
+    now = timezone.now() - dt.timedelta(hours=1)
+    for attempts, message in [(0, ""), (3, "it's 100%")]:
+        values = {"kind": "care.notify", "title": "t", "attempts": attempts, "message": message}
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-        written = Job.objects.get(pk=job.pk)
-        assert (written.attempts, written.state, written.message) == (attempts, state, message)
+            cursor.execute(shape.sql, shape.params(values, now))
+    jobs = list(Job.objects.filter(title="t").order_by("attempts"))
+    assert [(j.attempts, j.message) for j in jobs] == [(0, ""), (3, "it's 100%")]
+    assert all(j.created_at == now and j.state == JobState.PENDING for j in jobs)
+    assert len({j.pk for j in jobs}) == 2  # a fresh UUID each time
 
 
-def test_insert_select_refuses_a_column_the_model_does_not_have() -> None:
-    from zorgbrug.core.db import insert_select
+def test_row_insert_refuses_unknown_columns_and_columns_without_a_value() -> None:
+    from zorgbrug.core.db import row_insert
 
     with pytest.raises(ValueError, match="no column nonsense"):
-        insert_select(Job(kind="care.notify", title="x"), "source", {"nonsense": "1"})
+        row_insert(Job, "source", (("nonsense", "1"),))
+    with pytest.raises(ValueError, match="no column other"):
+        row_insert(Job, "source", (), ("other",))
+    # A booking's request has no default (an empty string would do for a text column, as
+    # the ORM writes it): it must be given or computed.
+    from zorgbrug.care.models import Booking
+
+    with pytest.raises(ValueError, match=r"Booking\.request_id has no default"):
+        row_insert(Booking, "source", (), ("created_by_id",))
+
+
+def test_sql_literal_quotes_constants_for_statements_with_parameters() -> None:
+    from django.db import connection
+
+    from zorgbrug.core.db import sql_literal
+
+    assert sql_literal(None) == "NULL" and sql_literal(True) == "TRUE" and sql_literal(7) == "7"
+    assert sql_literal(JobState.PENDING) == "'pending'"
+    text = "l'accueil est complet à 100%"
+    literal = sql_literal(text)
+    assert literal == "'l''accueil est complet à 100%%'"
+    with connection.cursor() as cursor:  # read back as written, through a parameterised statement
+        cursor.execute(f"SELECT {literal}, %s", [1])
+        assert cursor.fetchone() == (text, 1)
+    for value in ["a\\b", 1.5, {"a": 1}]:
+        with pytest.raises(TypeError):
+            sql_literal(value)
 
 
 def test_numbered_placeholders_for_raw_statements() -> None:

@@ -37,7 +37,7 @@ class AuditContextMiddleware:
             _request_ctx.reset(token)
 
 
-def event(
+def event_values(
     *,
     actor: Any,
     action: str,
@@ -48,10 +48,11 @@ def event(
     network_id: int | None = None,
     organisation_id: int | None = None,
     detail: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """The audit event of an action, not yet written: `record` writes it, and the booking
-    statement writes it together with the bookings. The object's organisation, network,
-    type, id and label are taken from `obj` unless given."""
+) -> dict[str, Any]:
+    """The columns (by attname) of the audit event of an action: `event` makes the event
+    of them, and the booking statement writes them with the bookings (`core.db.row_insert`).
+    The object's organisation, network, type, id and label are taken from `obj` unless
+    given. The time is the event's default, made when it is written."""
     ctx = _request_ctx.get()
     if obj is not None and organisation_id is None:
         # Most records belong to one organisation; the coordinators of its networks read it.
@@ -68,19 +69,28 @@ def event(
         object_id = object_id or str(obj.pk)
         object_label = object_label or str(obj)[:200]
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEvent(
-        actor=actor if authenticated else None,
-        actor_label=(getattr(actor, "email", "") if authenticated else "anonymous"),
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        object_label=object_label[:200],
-        network_id=network_id,
-        organisation_id=organisation_id,
-        ip_address=ctx[0] if ctx else None,
-        path=ctx[1] if ctx else "",
-        detail=detail or {},
-    )
+    return {
+        "actor_id": actor.pk if authenticated else None,
+        "actor_label": (getattr(actor, "email", "") if authenticated else "anonymous"),
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "object_label": object_label[:200],
+        "network_id": network_id,
+        "organisation_id": organisation_id,
+        "ip_address": ctx[0] if ctx else None,
+        "path": ctx[1] if ctx else "",
+        "detail": detail or {},
+    }
+
+
+def event(*, actor: Any, action: str, **kwargs: Any) -> AuditEvent:
+    """The audit event of an action, not yet written (`record` writes it); arguments as
+    for `event_values`."""
+    built = AuditEvent(**event_values(actor=actor, action=action, **kwargs))
+    if built.actor_id is not None:
+        built.actor = actor  # the instance at hand, not a query when it is read
+    return built
 
 
 def _written(build: Callable[P, AuditEvent]) -> Callable[P, AuditEvent]:

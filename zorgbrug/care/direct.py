@@ -30,17 +30,19 @@ tests hold the two paths' answers, rows and audit events to each other.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from zorgbrug.access import scoping as access
 from zorgbrug.care import services
 from zorgbrug.care.models import DayPart, IdempotencyRecord
-from zorgbrug.core.db import fetch_prepared, insert_select
+from zorgbrug.core.db import fetch_prepared, row_insert, sql_literal
 from zorgbrug.jobs.services import job_written
 
 
@@ -74,6 +76,37 @@ class Refused:
 # Placeholders the statement fills in when it words a refusal (`NoLongerAvailable.text`).
 _DATE, _PART, _SITE = "{{date}}", "{{part}}", "{{site}}"
 
+# The audit event's columns the statement takes from the request and its client, which
+# are not read before it.
+_AUDIT_COMPUTED = (
+    ("object_id", "subject.client_id::text"),
+    ("object_label", "subject.label"),
+    ("network_id", "subject.client_network"),
+)
+# The stored answer (with the Idempotency-Key) is the statement's outcome.
+_STORED_COMPUTED = (("status_code", "outcome.status_code"), ("body", "outcome.body::jsonb"))
+_STORED_GIVEN = ("user_id", "key", "fingerprint")
+# Constants of the code, in the statement's text rather than bound on every call.
+_BOOKABLE = ", ".join(sql_literal(status) for status in services.BOOKABLE)
+
+
+@functools.lru_cache(maxsize=16)
+def _refusal(language: str) -> str:
+    """The refusal's wording in the reader's language, as an SQL expression that completes
+    it with the full place's date, day-part and site (`locked l`, `verdict v`); its texts
+    are the translations', written into the statement once per process and language."""
+    with translation.override(language):
+        parts = " ".join(
+            f"WHEN {sql_literal(str(value))} THEN {sql_literal(str(label))}"
+            for value, label in DayPart.choices
+        )
+        detailed = sql_literal(services.NoLongerAvailable.text(_DATE, _PART, _SITE))
+        general = sql_literal(services.NoLongerAvailable.text())
+    return f"""CASE WHEN v.complete THEN
+                    replace(replace(replace({detailed}, '{_DATE}', to_char(l.day, 'DD/MM/YYYY')),
+                                    '{_PART}', CASE l.part {parts} END), '{_SITE}', l.name)
+                    ELSE {general} END"""
+
 
 def book(
     *,
@@ -100,13 +133,10 @@ def book(
         request_id=request_id,
         event=services.booking_event(actor, None, request_id, len(rows), demand),
         job=job,
+        now=now,
         # The client is not read before the statement: its columns come from `subject`.
         audit_source="claim, subject",
-        audit_computed={
-            "object_id": "subject.client_id::text",
-            "object_label": "subject.label",
-            "network_id": "subject.client_network",
-        },
+        audit_computed=_AUDIT_COMPUTED,
     )
     ctes, cte_params = services.booking_ctes(
         request_id=request_id,
@@ -118,21 +148,11 @@ def book(
     scope, scope_params = access.clients_sql_inline(actor, "r.client_id")
     stored, stored_params = "", list[Any]()
     if key:
-        record = IdempotencyRecord(user_id=actor.pk, key=key, fingerprint=fingerprint)
-        insert_sql, stored_params = insert_select(
-            record,
-            "outcome",
-            {"status_code": "outcome.status_code", "body": "outcome.body::jsonb"},
-        )
-        stored = f", stored AS ({insert_sql})"
-    # A refusal is worded here, in the reader's language, and completed by the statement.
-    parts = " ".join("WHEN %s THEN %s" for _ in DayPart.choices)
-    refusal_params: list[Any] = [
-        services.NoLongerAvailable.text(_DATE, _PART, _SITE),
-        *(str(v) for choice in DayPart.choices for v in choice),
-        services.NoLongerAvailable.text(),
-        [str(s) for s in services.BOOKABLE],
-    ]
+        record = row_insert(IdempotencyRecord, "outcome", _STORED_COMPUTED, _STORED_GIVEN)
+        values = {"user_id": actor.pk, "key": key, "fingerprint": fingerprint}
+        stored, stored_params = f", stored AS ({record.sql})", record.params(values, now)
+    refusal_sql = _refusal(translation.get_language() or settings.LANGUAGE_CODE)
+    lock_timeout = sql_literal(str(int(services.LOCK_TIMEOUT_MS)))
     # The needs compared as text, in the order Python sorts them (day-parts bytewise);
     # the children and bands by their digest.
     sql = f"""
@@ -141,7 +161,7 @@ def book(
                    left(c.first_name || ' ' || c.last_name, 200) AS label
             FROM care_carerequest r
             JOIN clients_client c ON c.id = r.client_id
-            CROSS JOIN (SELECT set_config('lock_timeout', %s, true)) AS timeout
+            CROSS JOIN (SELECT set_config('lock_timeout', {lock_timeout}, true)) AS timeout
             WHERE r.id = %s AND {scope}
               AND ARRAY(SELECT to_char(n.date, 'YYYY-MM-DD') || ' ' || n.day_part
                         FROM care_neededslot n WHERE n.request_id = r.id
@@ -176,16 +196,11 @@ def book(
         ), outcome AS (
             SELECT 201 AS status_code, body FROM answer
             UNION ALL
-            SELECT 409, json_build_object(
-                'detail', CASE WHEN v.complete THEN
-                    replace(replace(replace(%s, '{_DATE}', to_char(l.day, 'DD/MM/YYYY')),
-                                    '{_PART}', CASE l.part {parts} END), '{_SITE}', l.name)
-                    ELSE %s END,
-                'code', 'no_longer_available')
+            SELECT 409, json_build_object('detail', {refusal_sql}, 'code', 'no_longer_available')
             FROM verdict v
             CROSS JOIN subject s
             LEFT JOIN locked l ON l.id = v.full_slot
-            WHERE s.status = ANY(%s) AND NOT (v.complete AND v.fits)
+            WHERE s.status IN ({_BOOKABLE}) AND NOT (v.complete AND v.fits)
         ){stored}
         SELECT (SELECT status FROM subject), v.complete, v.fits,
                (SELECT status FROM claim),
@@ -195,7 +210,6 @@ def book(
         FROM verdict v
     """  # noqa: S608 - the statement's parts are code; values are bound
     params: list[Any] = [
-        str(int(services.LOCK_TIMEOUT_MS)),
         request_id,
         *scope_params,
         [f"{day.isoformat()} {part}" for day, part in needs],
@@ -204,7 +218,6 @@ def book(
         *cte_params,
         request_id,
         request_id,
-        *refusal_params,
         *stored_params,
     ]
     try:
@@ -224,5 +237,5 @@ def book(
         return Refused(answer=refusal)
     if claimed is None:
         return None  # booked by someone else a moment ago: the full path says so
-    job_written(job, notified=True)  # its id came with it (a UUID made in Python)
+    job_written(job["id"], notified=True)  # its id came with it (a UUID made in Python)
     return Booked(answer=answer)

@@ -57,9 +57,9 @@ from zorgbrug.care.models import (
     Vacancy,
 )
 from zorgbrug.clients.models import CareRecipient, Client
-from zorgbrug.core.db import fetch_prepared, insert, insert_select
+from zorgbrug.core.db import fetch_prepared, insert, row_insert, sql_literal
 from zorgbrug.jobs.models import Job
-from zorgbrug.jobs.services import NOTIFY_SQL, job_prepare, job_written, relayed
+from zorgbrug.jobs.services import NOTIFY_SQL, job_enqueue, job_values, job_written, relayed
 from zorgbrug.network.models import Organisation, Site
 from zorgbrug.network.services import postcode_lookup
 
@@ -486,44 +486,55 @@ class _Taken:
 class Inserts:
     """The rows a booking statement writes besides the counters: its bookings (from the
     CTE `booking_rows`), the audit event and the messages job (one each, from `claim`) —
-    each as `insert_select` gives it (SQL, parameters)."""
+    each as (SQL, parameters) of its `core.db.row_insert`."""
 
-    template: Booking  # what the bookings' other columns were taken from
     bookings: tuple[str, list[Any]]
     audit: tuple[str, list[Any]]
     job: tuple[str, list[Any]]
+
+
+# The bookings' columns that the statement works out, over the CTE `booking_rows`.
+_BOOKING_COLUMNS = (
+    ("recipient_id", "recipient_id"),
+    ("slot_id", "slot_id"),
+    ("care_site_id", "site_id"),
+    ("date", "day"),
+    ("day_part", "part"),
+    ("status", "status"),
+    ("uses_vacancy", "uses_vacancy"),
+)
 
 
 def booking_inserts(
     *,
     actor: Any,
     request_id: int,
-    event: AuditEvent,
-    job: Job,
+    event: dict[str, Any],
+    job: dict[str, Any],
+    now: dt.datetime,
     audit_source: str = "claim",
-    audit_computed: dict[str, str] | None = None,
+    audit_computed: tuple[tuple[str, str], ...] = (),
 ) -> Inserts:
-    """The inserts of a booking statement; the inserted rows' other columns come from the
-    models, as `_write_bookings` writes them on the portable path."""
-    created_by = actor if getattr(actor, "pk", None) else None
-    template = Booking(request_id=request_id, created_by=created_by)
+    """The inserts of a booking statement: the bookings' other columns as `_write_bookings`
+    writes them on the portable path (the model's defaults, created by the actor at
+    `now`), the audit event's and the job's columns as given (`booking_event`,
+    `notify_job`), less those `audit_computed` takes from `audit_source`."""
+    computed = {name for name, _sql in audit_computed}
+    bookings = row_insert(
+        Booking, "booking_rows ORDER BY ord", _BOOKING_COLUMNS, ("request_id", "created_by_id")
+    )
+    audited = row_insert(
+        AuditEvent, audit_source, audit_computed, tuple(k for k in event if k not in computed)
+    )
+    queued = row_insert(Job, "claim", (), tuple(job))
+    created_by = actor.pk if getattr(actor, "pk", None) else None
     return Inserts(
-        template=template,
-        bookings=insert_select(
-            template,
-            "booking_rows ORDER BY ord",
-            {
-                "recipient_id": "recipient_id",
-                "slot_id": "slot_id",
-                "care_site_id": "site_id",
-                "date": "day",
-                "day_part": "part",
-                "status": "status",
-                "uses_vacancy": "uses_vacancy",
-            },
+        bookings=(
+            bookings.sql,
+            bookings.params({"request_id": request_id, "created_by_id": created_by}, now),
         ),
-        audit=insert_select(event, audit_source, audit_computed or {}),
-        job=insert_select(job, "claim", {}),
+        audit=(audited.sql, audited.params(event, now)),
+        job=(queued.sql, queued.params(job, now)),
     )
 
 
@@ -560,6 +571,10 @@ def booking_ctes(
     network_sql, network_params = ("%s", [network]) if isinstance(network, int) else (network, [])
     # With the job relay, the job wakes it when this transaction commits.
     notify = NOTIFY_SQL if relayed() else "NULL"
+    # The statuses are code: in the text, not bound on every call.
+    waiting, booked = sql_literal(RequestStatus.WAITING_PROVIDER), sql_literal(RequestStatus.BOOKED)
+    pending, confirmed = sql_literal(BookingStatus.PENDING), sql_literal(BookingStatus.CONFIRMED)
+    bookable = ", ".join(sql_literal(status) for status in BOOKABLE)
     sql = f"""
         wanted AS (
             SELECT (e->>0)::bigint AS recipient_id, (e->>1)::bigint AS site_id,
@@ -587,10 +602,10 @@ def booking_ctes(
             FROM locked
         ), claim AS (
             UPDATE care_carerequest r
-            SET status = CASE WHEN v.confirm THEN %s ELSE %s END,
+            SET status = CASE WHEN v.confirm THEN {waiting} ELSE {booked} END,
                 status_reason = '', updated_at = %s
             FROM verdict v
-            WHERE r.id = %s AND r.status = ANY(%s) AND v.complete AND v.fits
+            WHERE r.id = %s AND r.status IN ({bookable}) AND v.complete AND v.fits
             RETURNING r.status
         ), taken AS (
             UPDATE care_capacityslot s SET booked = s.booked + l.n
@@ -601,7 +616,8 @@ def booking_ctes(
             SELECT b.ord, b.recipient_id, l.id AS slot_id, l.site_id, l.day, l.part,
                    t.booked - l.n + row_number() OVER (PARTITION BY l.id ORDER BY b.ord)
                        > l.reserved_places AS uses_vacancy,
-                   CASE WHEN (SELECT status FROM claim) = %s THEN %s ELSE %s END AS status
+                   CASE WHEN (SELECT status FROM claim) = {waiting} THEN {pending}
+                        ELSE {confirmed} END AS status
             FROM wanted b
             JOIN locked l ON l.site_id = b.site_id AND l.day = b.day AND l.part = b.part
                 AND l.band_id = b.band_id
@@ -617,19 +633,12 @@ def booking_ctes(
             RETURNING id, {notify} AS notified
         )
     """  # noqa: S608 - table names and the inserts' columns are code; values are bound
-    waiting, booked = str(RequestStatus.WAITING_PROVIDER), str(RequestStatus.BOOKED)
     wanted = json.dumps([[r[0], r[1], r[2].isoformat(), r[3], r[4]] for r in rows])
     params: list[Any] = [
         wanted,
         *network_params,
-        waiting,
-        booked,
         now,
         request_id,
-        [str(s) for s in BOOKABLE],
-        waiting,
-        str(BookingStatus.PENDING),
-        str(BookingStatus.CONFIRMED),
         *inserts.bookings[1],
         *inserts.audit[1],
         *inserts.job[1],
@@ -655,6 +664,7 @@ def _book_pg(
         request_id=subject.pk,
         event=booking_event(actor, subject.client, subject.pk, len(rows), demand),
         job=job,
+        now=now,
     )
     ctes, params = booking_ctes(
         request_id=subject.pk,
@@ -685,13 +695,13 @@ def _book_pg(
         )
     if status is None:
         return ValidationError(_("This request has just been booked by someone else."))
-    job_written(job, notified=True)
+    job_written(job["id"], notified=True)
     slot_sites = {row[0]: (row[1], row[7]) for row in _json(taken)}
     sites = {
         site_id: CareSite(pk=site_id, site=Site(name=name)) for site_id, name in slot_sites.values()
     }
     recipients = {r.pk: r for r in subject.recipients}
-    template = inserts.template
+    created_by = actor if getattr(actor, "pk", None) else None
     return [
         Booking(
             pk=pk,
@@ -703,8 +713,8 @@ def _book_pg(
             day_part=part,
             status=booking_status,
             uses_vacancy=uses_vacancy,
-            created_by=template.created_by,
-            created_at=template.created_at,
+            created_by=created_by,
+            created_at=now,
         )
         for pk, recipient_id, slot_id, day, part, booking_status, uses_vacancy in _json(written)
     ], status
@@ -1083,10 +1093,10 @@ def booking_event(
     request_id: int,
     count: int,
     demand: Counter[tuple[int, dt.date, str, int]],
-) -> AuditEvent:
-    """The audit event of a booking, on the client (None: the caller's statement fills
-    in the client's columns)."""
-    return audit.event(
+) -> dict[str, Any]:
+    """The audit event's columns of a booking, on the client (None: the caller's statement
+    fills in the client's columns)."""
+    return audit.event_values(
         actor=actor,
         action="create",
         obj=client,
@@ -1140,7 +1150,7 @@ def _write_bookings(
             )
         )
     insert(bookings)
-    insert([booking_event(actor, subject.client, subject.pk, len(bookings), demand)])
+    insert([AuditEvent(**booking_event(actor, subject.client, subject.pk, len(bookings), demand))])
     # Queued in the same transaction: the parent hears of it exactly when it holds.
     _notify(subject.pk, "confirmation")
     return bookings
@@ -1363,17 +1373,21 @@ def attendance_register(
 def _notify(request_id: int, kind: str) -> None:
     """Send the parent's messages as background work: rendering and delivering them is a
     third of a booking's cost and must not hold up the counsellor (or the API client)."""
-    job = notify_job(request_id, kind)
-    insert([job])
-    job_written(job)
+    job_enqueue(**_notify_job(request_id, kind))
 
 
-def notify_job(request_id: int, kind: str) -> Job:
-    return job_prepare(
-        kind="care.notify",
-        title=_("Messages to the parent"),
-        params={"request_id": request_id, "kind": kind},
-    )
+def notify_job(request_id: int, kind: str) -> dict[str, Any]:
+    """The columns of the job that sends the parent's messages, for a statement that writes
+    it with the bookings (`jobs.services.job_values`)."""
+    return job_values(**_notify_job(request_id, kind))
+
+
+def _notify_job(request_id: int, kind: str) -> dict[str, Any]:
+    return {
+        "kind": "care.notify",
+        "title": _("Messages to the parent"),
+        "params": {"request_id": request_id, "kind": kind},
+    }
 
 
 # --- Set-up by the coordinator --------------------------------------------------------

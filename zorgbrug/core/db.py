@@ -7,9 +7,11 @@ without touching this code; the ORM remains the way to write everywhere else.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connections, router
@@ -58,20 +60,122 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
     return objs
 
 
-def insert_select(
-    template: Model, source: str, computed: Mapping[str, str]
-) -> tuple[str, list[Any]]:
+@dataclass(frozen=True)
+class RowInsert:
     """`INSERT INTO <table> (<every column>) SELECT … FROM <source>`, for a statement that
-    writes rows it decides on itself (a data-modifying CTE): the fields named in `computed`
-    (by attname) take those SQL expressions over `source`; every other column is bound to
-    the template instance's value, as `insert` would write it (`pre_save` fills
-    `auto_now_add` dates, defaults apply) and cast to the column's type. So a field added
-    to the model is written without touching the caller. A primary key the database makes
-    is left to the database. Returns the SQL (built once per shape) and its parameters."""
-    model = type(template)
-    connection = connections[router.db_for_write(model)]
-    sql, bound = _insert_select_sql(model, connection.alias, source, tuple(computed.items()))
-    return sql, _db_values(template, bound, connection.alias)
+    writes rows it decides on itself (a data-modifying CTE), built once per shape by
+    `row_insert`. `params` gives the values of its placeholders, in text order."""
+
+    sql: str
+    bound: tuple[Field[Any, Any], ...]  # the fields bound on each call, in text order
+    alias: str
+
+    def params(self, values: Mapping[str, Any], now: dt.datetime) -> list[Any]:
+        """The bound columns' values as an INSERT writes them: those given (by attname),
+        `now` for automatic dates, a fresh default (a UUID, the time) for the others."""
+        connection = connections[self.alias]
+        out = []
+        for field in self.bound:
+            name = field.attname
+            if name in values:
+                value = values[name]
+            elif _automatic_date(field):
+                value = now
+            else:
+                value = field.get_default()
+            out.append(field.get_db_prep_save(value, connection))
+        return out
+
+
+@functools.lru_cache(maxsize=64)
+def row_insert(
+    model: type[Model],
+    source: str,
+    computed: tuple[tuple[str, str], ...] = (),
+    given: tuple[str, ...] = (),
+) -> RowInsert:
+    """The INSERT of `model`'s rows from `source`, driven by the model's fields, so that a
+    field added to the model is written without touching the caller:
+
+    - the fields in `computed` (attname, SQL expression over `source`) take that expression;
+    - the fields in `given` (attnames) are bound to the caller's values on each call;
+    - automatic dates (`auto_now_add`) and defaults made anew each time (a UUID, the time)
+      are bound too, and made on each call unless given;
+    - every other column holds its constant default (an empty string, 0, NULL, a
+      choice), written into the text: a hot path's rows mostly hold defaults, and
+      preparing and sending them on every call cost more than the rest of the row.
+
+    A primary key the database makes is left to the database. A column with neither a
+    value nor a default is an error here, not in the database."""
+    meta = model._meta
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    pk = meta.pk
+    fields = [f for f in meta.concrete_fields if not (isinstance(f, _AUTO) and f is pk)]
+    expressions = dict(computed)
+    attnames = {f.attname for f in fields}
+    unknown = (set(expressions) | set(given)) - attnames
+    if unknown:
+        raise ValueError(f"{meta.label} has no column {', '.join(sorted(unknown))}")
+    values: list[str] = []
+    bound: list[Field[Any, Any]] = []
+    for field in fields:
+        cast = field.cast_db_type(connection)
+        if field.attname in expressions:
+            values.append(expressions[field.attname])
+            continue
+        literal = None
+        if field.attname not in given and not _made_each_time(field):
+            default = field.get_default()
+            if default is None and not field.null:
+                raise ValueError(f"{meta.label}.{field.attname} has no default: give it")
+            literal = _literal_or_none(field.get_db_prep_save(default, connection))
+        if literal is None:
+            values.append(f"CAST(%s AS {cast})")
+            bound.append(field)
+        else:
+            values.append(f"CAST({literal} AS {cast})")
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    # Names, expressions and constant defaults are code; values are bound.
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {', '.join(values)} FROM {source}"  # noqa: S608
+    return RowInsert(sql=sql, bound=tuple(bound), alias=alias)
+
+
+def _automatic_date(field: Field[Any, Any]) -> bool:
+    return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+
+
+def _made_each_time(field: Field[Any, Any]) -> bool:
+    """An automatic date, or a default made by a call that gives another value each time
+    (`uuid4`, `timezone.now`); an empty container (`dict`, `list`) is a constant."""
+    if _automatic_date(field):
+        return True
+    return field.has_default() and callable(field.default) and field.default not in (dict, list)
+
+
+def sql_literal(value: Any) -> str:
+    """A constant of the code (a default, a status, a text of the translations) as SQL
+    text, for a statement built once per process: NULL, a boolean, an integer or a string
+    quoted as standard SQL (as PostgreSQL reads it by default and SQLite always does), with
+    `%` written `%%` as in a statement run with parameters (Django's cursors and
+    `fetch_prepared` both take `%s` placeholders). Never for user input: that is bound."""
+    literal = _literal_or_none(value)
+    if literal is None:
+        raise TypeError(f"No SQL literal for {value!r}")
+    return literal
+
+
+def _literal_or_none(value: Any) -> str | None:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, str) and "\\" not in value and "\x00" not in value:
+        return "'" + str(value).replace("'", "''").replace("%", "%%") + "'"
+    return None
 
 
 def _db_values(obj: Model, fields: Sequence[Field[Any, Any]], alias: str) -> list[Any]:
@@ -112,33 +216,6 @@ def _prepared_defaults(model: type[Model], alias: str) -> dict[Field[Any, Any], 
             continue
         out[field] = (value, field.get_db_prep_save(value, connection))
     return out
-
-
-@functools.lru_cache(maxsize=64)
-def _insert_select_sql(
-    model: type[Model], alias: str, source: str, computed: tuple[tuple[str, str], ...]
-) -> tuple[str, list[Field[Any, Any]]]:
-    meta = model._meta
-    connection = connections[alias]
-    quote = connection.ops.quote_name
-    pk = meta.pk
-    fields = [f for f in meta.concrete_fields if not (isinstance(f, _AUTO) and f is pk)]
-    expressions = dict(computed)
-    unknown = set(expressions) - {f.attname for f in fields}
-    if unknown:
-        raise ValueError(f"{meta.label} has no column {', '.join(sorted(unknown))}")
-    values: list[str] = []
-    bound: list[Field[Any, Any]] = []
-    for field in fields:
-        if field.attname in expressions:
-            values.append(expressions[field.attname])
-        else:
-            values.append(f"CAST(%s AS {field.cast_db_type(connection)})")
-            bound.append(field)
-    columns = ", ".join(quote(str(f.column)) for f in fields)
-    # Names and expressions are code; values are bound.
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {', '.join(values)} FROM {source}"  # noqa: S608
-    return sql, bound
 
 
 def fetch_prepared(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:

@@ -18,6 +18,7 @@ import logging
 import socket
 import threading
 import traceback
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -44,24 +45,35 @@ def job_enqueue(
 ) -> Job:
     job = job_prepare(kind=kind, title=title, params=params, user=user)
     insert([job])  # a plain INSERT: bookings queue their messages on the hot path
-    job_written(job)
+    job_written(job.pk)
     return job
+
+
+def job_values(
+    *, kind: str, title: str, params: dict[str, Any] | None = None, user: Any = None
+) -> dict[str, Any]:
+    """The columns (by attname) of a job not yet written, its id included: `job_prepare`
+    makes the job of them, and the booking statement writes them with its own rows
+    (`core.db.row_insert`) and then calls `job_written`."""
+    registry.get(kind)  # fail now, not in the worker, for an unknown kind
+    return {
+        "id": uuid.uuid4(),
+        "kind": kind,
+        "title": title[:200],
+        "params": params or {},
+        "created_by_id": user.pk if getattr(user, "pk", None) else None,
+        "language": translation.get_language() or settings.LANGUAGE_CODE,
+    }
 
 
 def job_prepare(
     *, kind: str, title: str, params: dict[str, Any] | None = None, user: Any = None
 ) -> Job:
-    """A job not yet written, for a caller that writes it with its own rows in one
-    statement (the booking) and then calls `job_written`. `job_enqueue` does both."""
-    registry.get(kind)  # fail now, not in the worker, for an unknown kind
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    return Job(
-        kind=kind,
-        title=title[:200],
-        params=params or {},
-        created_by=user if getattr(user, "pk", None) else None,
-        language=language,
-    )
+    """A job not yet written (`job_enqueue` writes it and calls `job_written`)."""
+    job = Job(**job_values(kind=kind, title=title, params=params, user=user))
+    if job.created_by_id is not None:
+        job.created_by = user
+    return job
 
 
 def relayed() -> bool:
@@ -70,7 +82,7 @@ def relayed() -> bool:
     return settings.JOBS_BACKEND == "celery" and connection.vendor == "postgresql"
 
 
-def job_written(job: Job, *, notified: bool = False) -> None:
+def job_written(job_id: Any, *, notified: bool = False) -> None:
     """The job's row is in the current transaction: hand it to the backend once that
     commits (a rolled-back job is never run). With the relay, a NOTIFY in the same
     transaction wakes it at commit; `notified` says the caller's statement sent it
@@ -80,7 +92,7 @@ def job_written(job: Job, *, notified: bool = False) -> None:
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT {NOTIFY_SQL}")
         return
-    transaction.on_commit(lambda: dispatch(job.pk))
+    transaction.on_commit(lambda: dispatch(job_id))
 
 
 def dispatch(job_id: Any) -> None:
