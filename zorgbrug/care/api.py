@@ -84,6 +84,9 @@ TAGS = ["care"]
 OPTION_MAX_AGE = timedelta(days=1)
 OPTION_SALT = "zorgbrug.care.option"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# The same header as WSGI names it: read from META, `request.headers` builds a dict of
+# every header on first use, which the booking's hot path does not otherwise need.
+IDEMPOTENCY_META = "HTTP_" + IDEMPOTENCY_HEADER.upper().replace("-", "_")
 # How long a call waits for its twin (same user, key and body) to finish before 409.
 IDEMPOTENCY_WAIT_SECONDS = 10.0
 MAX_CAPACITY_DAYS = 92
@@ -1257,7 +1260,7 @@ def _idempotent(view: APIView, request: Request, call: Callable[[], Response]) -
 
 
 def _idempotent_call(view: APIView, request: Request, call: Callable[[], Response]) -> Response:
-    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    key = request.META.get(IDEMPOTENCY_META, "").strip()
     if not key:
         with transaction.atomic():  # as with a key: a database error undoes all of it
             return call()
@@ -1318,7 +1321,7 @@ def _book_direct(request: Request, pk: int) -> HttpResponse | None:
     except ValueError:
         return None  # the full path says what is wrong
     option = data.get("option") if isinstance(data, dict) else None
-    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    key = request.META.get(IDEMPOTENCY_META, "").strip()
     if not isinstance(option, str) or len(option) > 4000 or len(key) > 200:
         return None
     prepared = prepared_from_key(pk, option)
