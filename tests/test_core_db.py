@@ -177,3 +177,22 @@ def test_numbered_placeholders_for_raw_statements() -> None:
     from zorgbrug.core.db import _numbered
 
     assert _numbered("SELECT %s, '100%%', %s") == "SELECT $1, '100%', $2"
+
+
+def test_row_insert_leaves_a_database_default_to_the_database(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A column with `db_default` that the caller does not give is not in the INSERT, so
+    the database fills it in; given, it is bound like any other."""
+    from zorgbrug.core.db import row_insert
+
+    worker = Job._meta.get_field("worker")
+    monkeypatch.setattr(worker, "has_db_default", lambda: True)
+    row_insert.cache_clear()
+    try:
+        left = row_insert(Job, "(SELECT 1) AS one", (), ("kind", "title"))
+        assert '"worker"' not in left.sql and '"kind"' in left.sql
+        given = row_insert(Job, "(SELECT 1) AS one", (), ("kind", "title", "worker"))
+        assert '"worker"' in given.sql and "worker" in [f.attname for f in given.bound]
+    finally:
+        row_insert.cache_clear()

@@ -103,7 +103,8 @@ def row_insert(
       are bound too, and made on each call unless given;
     - every other column holds its constant default (an empty string, 0, NULL, a
       choice), written into the text: a hot path's rows mostly hold defaults, and
-      preparing and sending them on every call cost more than the rest of the row.
+      preparing and sending them on every call cost more than the rest of the row;
+      a column with a database default (`db_default`) is left out, to the database.
 
     A primary key the database makes is left to the database. A column with neither a
     value nor a default is an error here, not in the database."""
@@ -118,6 +119,12 @@ def row_insert(
     unknown = (set(expressions) | set(given)) - attnames
     if unknown:
         raise ValueError(f"{meta.label} has no column {', '.join(sorted(unknown))}")
+    # A column with a database default that the caller leaves alone is left to it.
+    fields = [
+        f
+        for f in fields
+        if f.attname in expressions or f.attname in given or not f.has_db_default()
+    ]
     values: list[str] = []
     bound: list[Field[Any, Any]] = []
     for field in fields:
