@@ -192,7 +192,11 @@ class Vacancy(models.Model):
 class CapacitySlot(models.Model):
     """The bookable counter for one site, date, day-part and age band."""
 
-    care_site = models.ForeignKey(CareSite, on_delete=models.CASCADE, related_name="slots")
+    # No index of its own: `capacity_slot_unique` starts with it and serves every lookup
+    # by site; each index is one more to write per slot and to lock per booking.
+    care_site = models.ForeignKey(
+        CareSite, on_delete=models.CASCADE, related_name="slots", db_index=False
+    )
     date = models.DateField()
     day_part = models.CharField(max_length=2, choices=DayPart.choices)
     age_band = models.ForeignKey(AgeBand, on_delete=models.PROTECT, related_name="+")
@@ -200,8 +204,11 @@ class CapacitySlot(models.Model):
     vacancy_places = models.PositiveIntegerField(default=0)
     places = models.PositiveIntegerField(default=0)
     booked = models.PositiveIntegerField(default=0)
-    # Denormalised for the search: one index range scan finds every free slot of a day.
-    network = models.ForeignKey("network.Network", on_delete=models.CASCADE, related_name="+")
+    # Denormalised for the search: one index range scan finds every free slot of a day
+    # (the index on network, date, day-part and band, which also serves the foreign key).
+    network = models.ForeignKey(
+        "network.Network", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
 
     class Meta:
         verbose_name = _("capacity slot")
