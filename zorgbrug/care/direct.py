@@ -86,8 +86,6 @@ _AUDIT_COMPUTED = (
 # The stored answer (with the Idempotency-Key) is the statement's outcome.
 _STORED_COMPUTED = (("status_code", "outcome.status_code"), ("body", "outcome.body::jsonb"))
 _STORED_GIVEN = ("user_id", "key", "fingerprint")
-# Constants of the code, in the statement's text rather than bound on every call.
-_BOOKABLE = ", ".join(sql_literal(status) for status in services.BOOKABLE)
 
 
 @functools.lru_cache(maxsize=16)
@@ -200,7 +198,7 @@ def book(
             FROM verdict v
             CROSS JOIN subject s
             LEFT JOIN locked l ON l.id = v.full_slot
-            WHERE s.status IN ({_BOOKABLE}) AND NOT (v.complete AND v.fits)
+            WHERE s.status IN ({services.BOOKABLE_SQL}) AND NOT (v.complete AND v.fits)
         ){stored}
         SELECT (SELECT status FROM subject), v.complete, v.fits,
                (SELECT status FROM claim),

@@ -471,6 +471,12 @@ def _take_places(slots: dict[int, CapacitySlot], demand: dict[int, int]) -> None
 
 
 BOOKABLE = (RequestStatus.OPEN, RequestStatus.WAITLISTED, RequestStatus.REFUSED)
+# The statuses the booking statements test and write, as SQL text: code, not bound.
+BOOKABLE_SQL = ", ".join(sql_literal(status) for status in BOOKABLE)
+_WAITING_SQL = sql_literal(RequestStatus.WAITING_PROVIDER)
+_BOOKED_SQL = sql_literal(RequestStatus.BOOKED)
+_PENDING_SQL = sql_literal(BookingStatus.PENDING)
+_CONFIRMED_SQL = sql_literal(BookingStatus.CONFIRMED)
 
 
 @dataclass
@@ -571,10 +577,6 @@ def booking_ctes(
     network_sql, network_params = ("%s", [network]) if isinstance(network, int) else (network, [])
     # With the job relay, the job wakes it when this transaction commits.
     notify = NOTIFY_SQL if relayed() else "NULL"
-    # The statuses are code: in the text, not bound on every call.
-    waiting, booked = sql_literal(RequestStatus.WAITING_PROVIDER), sql_literal(RequestStatus.BOOKED)
-    pending, confirmed = sql_literal(BookingStatus.PENDING), sql_literal(BookingStatus.CONFIRMED)
-    bookable = ", ".join(sql_literal(status) for status in BOOKABLE)
     sql = f"""
         wanted AS (
             SELECT (e->>0)::bigint AS recipient_id, (e->>1)::bigint AS site_id,
@@ -602,10 +604,10 @@ def booking_ctes(
             FROM locked
         ), claim AS (
             UPDATE care_carerequest r
-            SET status = CASE WHEN v.confirm THEN {waiting} ELSE {booked} END,
+            SET status = CASE WHEN v.confirm THEN {_WAITING_SQL} ELSE {_BOOKED_SQL} END,
                 status_reason = '', updated_at = %s
             FROM verdict v
-            WHERE r.id = %s AND r.status IN ({bookable}) AND v.complete AND v.fits
+            WHERE r.id = %s AND r.status IN ({BOOKABLE_SQL}) AND v.complete AND v.fits
             RETURNING r.status
         ), taken AS (
             UPDATE care_capacityslot s SET booked = s.booked + l.n
@@ -616,8 +618,8 @@ def booking_ctes(
             SELECT b.ord, b.recipient_id, l.id AS slot_id, l.site_id, l.day, l.part,
                    t.booked - l.n + row_number() OVER (PARTITION BY l.id ORDER BY b.ord)
                        > l.reserved_places AS uses_vacancy,
-                   CASE WHEN (SELECT status FROM claim) = {waiting} THEN {pending}
-                        ELSE {confirmed} END AS status
+                   CASE WHEN (SELECT status FROM claim) = {_WAITING_SQL} THEN {_PENDING_SQL}
+                        ELSE {_CONFIRMED_SQL} END AS status
             FROM wanted b
             JOIN locked l ON l.site_id = b.site_id AND l.day = b.day AND l.part = b.part
                 AND l.band_id = b.band_id

@@ -211,7 +211,7 @@ def _prepared_defaults(model: type[Model], alias: str) -> dict[Field[Any, Any], 
     connection = connections[alias]
     out: dict[Field[Any, Any], tuple[Any, Any]] = {}
     for field in model._meta.concrete_fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        if _automatic_date(field):
             continue
         if field.has_default():
             if callable(field.default):
